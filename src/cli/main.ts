@@ -1,0 +1,52 @@
+import { Command, CommanderError, Option } from 'commander';
+import { InputError } from '../errors.js';
+import { runCommand } from './run-command.js';
+import { schemaCommand } from './schema-command.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+const program = new Command('servesim')
+  .description('Discrete-event simulator and research testbed for ML inference serving')
+  .version('0.1.0')
+  .option('--debug', 'print stack traces of errors')
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
+
+program
+  .command('run')
+  .description('simulate one experiment spec; writes summary.json and timeseries.csv (and requests.csv)')
+  .argument('<spec>', 'experiment spec (JSON); see experiments/schema.json')
+  .option('--seed <n>', 'run seed, overriding the spec\'s')
+  .option('-o, --out <dir>', 'output folder (default: results/<spec name>)')
+  .addOption(new Option('--set <path=value>', 'override a spec field, e.g. deployments.0.replicas=8 (repeatable)').argParser(collect).default([]))
+  .option('--requests', 'also write requests.csv, one row per request')
+  .option('-q, --quiet', 'print nothing on success and show no progress bar')
+  .addHelpText('after', '\nExit status: 0 success, 2 bad input (spec, trace or flag), 1 internal error.')
+  .action(runCommand);
+
+program
+  .command('schema')
+  .description('print the JSON Schema of experiment specs')
+  .action(schemaCommand);
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  process.exitCode = exitCodeOf(error, program.opts().debug === true);
+}
+
+function exitCodeOf(error: unknown, debug: boolean): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its one-line message (or the help text).
+    return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
+  }
+  if (error instanceof InputError) {
+    process.stderr.write(`servesim: ${error.message}\n`);
+    if (debug) process.stderr.write(`${error.stack}\n`);
+    return 2;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`servesim: internal error: ${message}${debug ? '' : ' (--debug shows the stack trace)'}\n`);
+  if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  return 1;
+}

@@ -1,0 +1,91 @@
+import { round, type LatencySummaryMs } from '../metrics/latency-stats.js';
+import type { RunMetrics } from '../metrics/run-metrics.js';
+import type { Spec } from './spec.js';
+
+export interface DeploymentSummary {
+  name: string;
+  requests: number;
+  completed: number;
+  dropped: number;
+  meanLatencyMs: number | null;
+  coreSeconds: number;
+  meanCores: number;
+  /** Busy replica-seconds over replica-seconds. */
+  utilization: number | null;
+  /** Time-average number of requests waiting in the queue. */
+  meanQueueLength: number;
+}
+
+/** `summary.json`. Every field but `wallSeconds` is a pure function of the spec and seed. */
+export interface Summary {
+  name: string;
+  seed: number;
+  /** Simulated seconds. */
+  duration: number;
+  requests: number;
+  completed: number;
+  dropped: number;
+  /** Queued or in service when the run ended. */
+  inFlight: number;
+  latencyMs: LatencySummaryMs;
+  waitMs: LatencySummaryMs;
+  sloSeconds: number | null;
+  /** (completed late + dropped) / (completed + dropped); null without an SLO. */
+  sloViolationRate: number | null;
+  meanCores: number;
+  coreSeconds: number;
+  /** Mean accuracy of the variants that served the completed requests; null when unknown. */
+  accuracy: number | null;
+  events: number;
+  deployments: DeploymentSummary[];
+  wallSeconds: number;
+}
+
+export function summarize(
+  spec: Spec,
+  metrics: RunMetrics,
+  duration: number,
+  inFlight: number,
+  events: number,
+  wallSeconds: number,
+): Summary {
+  const perDeployment = metrics.deployments.map((d): DeploymentSummary => {
+    const coreSeconds = d.view.coreSeconds(duration);
+    const replicaSeconds = d.view.replicaCount() * duration;
+    return {
+      name: d.view.name,
+      requests: d.arrived,
+      completed: d.completed,
+      dropped: d.dropped,
+      meanLatencyMs: d.completed === 0 ? null : round((d.latencySum / d.completed) * 1000),
+      coreSeconds: round(coreSeconds),
+      meanCores: round(coreSeconds / duration),
+      utilization: replicaSeconds > 0 ? round(d.view.busySeconds(duration) / replicaSeconds) : null,
+      meanQueueLength: round(d.view.queueSeconds(duration) / duration),
+    };
+  });
+  const coreSeconds = perDeployment.reduce((sum, d) => sum + d.coreSeconds, 0);
+  const withAccuracy = metrics.deployments.filter((d) => d.view.accuracy !== null);
+  const accuracyCount = withAccuracy.reduce((sum, d) => sum + d.completed, 0);
+  const slo = spec.workload.slo ?? null;
+  const finished = metrics.completed + metrics.dropped;
+  return {
+    name: spec.name,
+    seed: spec.seed,
+    duration: round(duration),
+    requests: metrics.arrived,
+    completed: metrics.completed,
+    dropped: metrics.dropped,
+    inFlight,
+    latencyMs: metrics.latency.summaryMs(),
+    waitMs: metrics.wait.summaryMs(),
+    sloSeconds: slo,
+    sloViolationRate: slo === null || finished === 0 ? null : round(metrics.sloViolations / finished),
+    meanCores: round(coreSeconds / duration),
+    coreSeconds: round(coreSeconds),
+    accuracy: accuracyCount === 0 ? null : round(withAccuracy.reduce((sum, d) => sum + d.accuracySum, 0) / accuracyCount),
+    events,
+    deployments: perDeployment,
+    wallSeconds: round(wallSeconds, 3),
+  };
+}
