@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../errors.js';
+import { compareCommand } from './compare-command.js';
 import { runCommand } from './run-command.js';
 import { schemaCommand } from './schema-command.js';
 
@@ -23,6 +24,17 @@ program
   .option('-q, --quiet', 'print nothing on success and show no progress bar')
   .addHelpText('after', '\nExit status: 0 success, 2 bad input (spec, trace or flag), 1 internal error.')
   .action(runCommand);
+
+program
+  .command('compare')
+  .description('run several specs on the same seed and print a comparison table; writes DIR/comparison.csv and DIR/<spec>/')
+  .argument('<specs...>', 'experiment specs (JSON)')
+  .option('--seed <n>', 'run seed for every spec, overriding theirs')
+  .option('-o, --out <dir>', 'output folder', 'results/compare')
+  .addOption(new Option('--set <path=value>', 'override a field in every spec (repeatable)').argParser(collect).default([]))
+  .option('-q, --quiet', 'print nothing on success')
+  .addHelpText('after', '\nExit status: 0 success, 2 bad input (spec, trace or flag), 1 internal error.')
+  .action(compareCommand);
 
 program
   .command('schema')

@@ -20,6 +20,12 @@ export interface RunFlags {
 }
 
 export async function runCommand(specFile: string, flags: RunFlags): Promise<void> {
+  const { summary, outDir } = await runToFolder(specFile, flags);
+  if (!flags.quiet) process.stdout.write(formatSummary(summary, outDir));
+}
+
+/** Runs one spec file and writes its results into the output folder, atomically. */
+export async function runToFolder(specFile: string, flags: RunFlags): Promise<{ summary: Summary; outDir: string }> {
   const seed = flags.seed === undefined ? undefined : parseSeed(flags.seed);
   const spec = loadSpec(specFile, flags.set, seed);
   const tracePath = spec.workload.trace && resolveDataFile(spec.workload.trace.file, specFile, 'workload.trace.file');
@@ -49,7 +55,7 @@ export async function runCommand(specFile: string, flags: RunFlags): Promise<voi
     throw error;
   }
   writeFileAtomic(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  if (!flags.quiet) process.stdout.write(formatSummary(summary, outDir));
+  return { summary, outDir };
 }
 
 function parseSeed(text: string): number {

@@ -97,7 +97,7 @@ export class Deployment implements EventHandler, DeploymentView {
   private start(replica: Replica, request: Request): void {
     request.startTime = this.sim.now;
     replica.current = request;
-    this.sim.after(this.serviceTime(), this, 0, replica);
+    this.sim.post(this.sim.now + this.serviceTime(), this, 0, replica);
   }
 
   private advance(): void {

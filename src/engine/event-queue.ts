@@ -7,12 +7,13 @@ export interface EventHandler {
 
 /** One pending event. `tag` tells the handler what kind of event it is; `data` is its payload. */
 export interface ScheduledEvent {
-  readonly time: number;
-  readonly seq: number;
-  readonly handler: EventHandler;
-  readonly tag: number;
-  readonly data: unknown;
+  time: number;
+  seq: number;
+  handler: EventHandler;
+  tag: number;
+  data: unknown;
   cancelled: boolean;
+  recyclable: boolean;
 }
 
 /**

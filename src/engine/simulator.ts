@@ -17,6 +17,23 @@ export class Simulator {
     return this.queue.size;
   }
 
+  private readonly spare: ScheduledEvent[] = [];
+
+  /** Like `at`, without a handle to cancel: the event object is recycled after it runs (the hot path). */
+  post(time: number, handler: EventHandler, tag = 0, data: unknown = null): void {
+    const event = this.spare.pop();
+    if (event === undefined) {
+      this.at(time, handler, tag, data).recyclable = true;
+      return;
+    }
+    event.time = time < this.now ? this.now : time;
+    event.seq = this.nextSeq++;
+    event.handler = handler;
+    event.tag = tag;
+    event.data = data;
+    this.queue.push(event);
+  }
+
   /** Schedules `handler.handleEvent(tag, data)` at absolute time `time` (never before now). */
   at(time: number, handler: EventHandler, tag = 0, data: unknown = null): ScheduledEvent {
     const event: ScheduledEvent = {
@@ -26,6 +43,7 @@ export class Simulator {
       tag,
       data,
       cancelled: false,
+      recyclable: false,
     };
     this.queue.push(event);
     return event;
@@ -60,6 +78,10 @@ export class Simulator {
       this.now = head.time;
       handled++;
       head.handler.handleEvent(head.tag, head.data);
+      if (head.recyclable) {
+        head.data = null;
+        this.spare.push(head);
+      }
     }
     this.eventsHandled += handled;
     if (horizon !== Infinity && horizon > this.now) this.now = horizon;

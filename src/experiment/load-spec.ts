@@ -23,7 +23,7 @@ export function loadSpec(file: string, overrides: string[] = [], seed?: number):
 }
 
 export function validateSpec(raw: unknown, file: string): Spec {
-  const result = specSchema.safeParse(raw);
+  const result = specSchema.safeParse(raw, { reportInput: true });
   if (!result.success) throw new InputError(`${file}: ${describeIssue(result.error.issues[0])}`);
   return result.data;
 }
@@ -53,9 +53,12 @@ function issueMessage(issue: z.core.$ZodIssue): string {
     case 'unrecognized_keys':
       return `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     case 'invalid_union':
-      return 'options' in issue && issue.options
-        ? `expected "${issue.discriminator}" to be one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`
-        : issue.message;
+      if ('options' in issue && issue.options) {
+        // The input is the whole object; show the discriminator's own value.
+        const value = issue.discriminator === undefined ? issue.input : (issue.input as Record<string, unknown>)?.[issue.discriminator];
+        return `expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}, got ${show(value)}`;
+      }
+      return issue.message;
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${show(issue.input)}`;
     default:

@@ -112,7 +112,7 @@ export class RunMetrics implements EventHandler {
 
   /** Starts the window clock; call once before the run. */
   start(): void {
-    this.sim.at(this.windowSeconds, this);
+    this.sim.post(this.windowSeconds, this);
   }
 
   onComplete(request: Request, deployment: string, latency: number, now: number): void {
@@ -132,7 +132,7 @@ export class RunMetrics implements EventHandler {
   /** A window boundary. */
   handleEvent(): void {
     this.closeWindow(this.sim.now);
-    this.sim.at(this.windowStart + this.windowSeconds, this);
+    this.sim.post(this.windowStart + this.windowSeconds, this);
   }
 
   /** Closes the last, possibly partial, window and logs the requests still in flight. */

@@ -23,17 +23,36 @@ interface TraceLayout {
   timeUnit: TimeUnit;
 }
 
-/** A trace file read as a stream of records, with the byte position for progress. */
+/**
+ * A trace file read as a stream of records, with the byte position for progress. The rows of a
+ * count trace before `spec.start` are skipped unparsed.
+ */
 class TraceFile {
   readonly records: Generator<CsvRecord>;
-  readonly header: string[];
+  header: string[] = [];
+  readonly layout: TraceLayout;
+  /** Data rows passed over before the first record. */
+  rowsSkipped = 0;
   bytesRead = 0;
 
-  constructor(readonly path: string) {
-    this.records = this.track(readCsvRecords(path));
-    const first = this.records.next();
-    if (first.done) throw new InputError(`${path}: empty trace, expected a header line`);
-    this.header = first.value.fields;
+  constructor(
+    readonly path: string,
+    spec: TraceSpec,
+  ) {
+    let layout: TraceLayout | undefined;
+    this.records = this.track(
+      readCsvRecords(path, (header) => {
+        this.header = header;
+        layout = this.layoutOf(spec);
+        this.rowsSkipped = layout.format === 'counts' ? Math.floor(spec.start ?? 0) : 0;
+        return this.rowsSkipped;
+      }),
+    );
+    this.records.next();
+    if (layout === undefined || this.header.length === 0 || this.header[0] === '') {
+      throw new InputError(`${path}: empty trace, expected a header line`);
+    }
+    this.layout = layout;
   }
 
   private *track(records: Generator<CsvRecord>): Generator<CsvRecord> {
@@ -49,7 +68,7 @@ class TraceFile {
     return index;
   }
 
-  layout(spec: TraceSpec): TraceLayout {
+  private layoutOf(spec: TraceSpec): TraceLayout {
     const timeColumn = this.header.find((name) => name in KNOWN_TIME_COLUMNS);
     const format: Format =
       spec.format ?? (this.header.length === 1 ? 'counts' : timeColumn === 'timestamp_anon' ? 'rates' : 'timestamps');
@@ -72,12 +91,20 @@ class TraceFile {
 
 /** Opens a trace as an arrival process, after slicing, scaling and gap masking. */
 export function openTrace(spec: TraceSpec, path: string, arrivalsStream: Uniform, roundingStream: Uniform): ArrivalProcess {
-  const file = new TraceFile(path);
-  const layout = file.layout(spec);
+  const file = new TraceFile(path, spec);
+  const layout = file.layout;
   const size = Math.max(1, statSync(path).size);
   const process = openLayout(file, layout, spec, arrivalsStream, roundingStream);
   process.progress = () => file.bytesRead / size;
   return process;
+}
+
+/** The per-second counts of a count trace, after slicing, damping, scaling and gap masking. */
+export function readTraceCounts(spec: TraceSpec, path: string, rounding: Uniform): Generator<number> {
+  const file = new TraceFile(path, spec);
+  const layout = file.layout;
+  if (layout.format !== 'counts') throw new InputError(`${path}: expected a per-second count trace, found ${layout.format}`);
+  return perSecondCounts(file, layout.column, spec, rounding);
 }
 
 function openLayout(file: TraceFile, layout: TraceLayout, spec: TraceSpec, arrivals: Uniform, rounding: Uniform) {
@@ -103,7 +130,7 @@ function* perSecondCounts(
   const scale = spec.scale ?? 1;
   const minGap = spec.maskGaps ?? Infinity;
   let heldZeros = 0;
-  let row = 0;
+  let row = file.rowsSkipped;
   for (const record of file.records) {
     if (row >= last) break;
     if (row++ < first) continue;

@@ -59,7 +59,7 @@ export class ArrivalFeeder implements EventHandler {
 
   private scheduleNext(): void {
     const time = this.process.next();
-    if (time < this.horizon) this.sim.at(time, this);
+    if (time < this.horizon) this.sim.post(time, this);
     else this.exhausted = true;
   }
 }
