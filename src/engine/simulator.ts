@@ -10,14 +10,14 @@ export class Simulator {
   /** Events handled so far (cancelled events are not counted). */
   eventsHandled = 0;
   private nextSeq = 0;
+  /** Posted events already handled, ready for reuse. */
+  private readonly spare: ScheduledEvent[] = [];
 
   constructor(private readonly queue: EventQueue = createEventQueue()) {}
 
   get pendingEvents(): number {
     return this.queue.size;
   }
-
-  private readonly spare: ScheduledEvent[] = [];
 
   /** Like `at`, without a handle to cancel: the event object is recycled after it runs (the hot path). */
   post(time: number, handler: EventHandler, tag = 0, data: unknown = null): void {
