@@ -147,6 +147,6 @@ describe('malformed traces', () => {
   it('rejects an empty file and a missing file', async () => {
     const empty = await write('');
     expect(() => counts({ file: empty })).toThrow(`${empty}: empty trace`);
-    expect(() => counts({ file: '/nonexistent/trace.csv' })).toThrow('/nonexistent/trace.csv: cannot open trace (ENOENT)');
+    expect(() => counts({ file: '/nonexistent/trace.csv' })).toThrow('/nonexistent/trace.csv: cannot read (ENOENT)');
   });
 });

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Summary } from '../experiment/summary.js';
 import { InputError } from '../errors.js';
-import { writeFileAtomic } from '../metrics/atomic-file.js';
+import { writeFileAtomic } from '../io/atomic-file.js';
 import { runToFolder } from './run-command.js';
 
 export interface CompareFlags {

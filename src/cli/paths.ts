@@ -1,18 +1,25 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
-
-/** The servesim installation (the folder holding package.json, traces/ and experiments/). */
-export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import type { Spec } from '../experiment/spec.js';
+import { packageRoot } from '../paths.js';
 
 /**
  * A data file named in a spec: relative paths are looked up from the working directory, then the
  * spec's folder, then the servesim installation, so shipped specs run from anywhere.
  */
-export function resolveDataFile(file: string, specFile: string, field: string): string {
+export function resolveDataFile(file: string, specFile: string, field = 'file'): string {
   const candidates = isAbsolute(file) ? [file] : [resolve(file), join(dirname(resolve(specFile)), file), join(packageRoot, file)];
   const found = candidates.find((path) => existsSync(path));
   if (found === undefined) throw new InputError(`${specFile}: ${field}: no such file "${file}"`);
   return found;
+}
+
+/** Checks every data file a spec names, so a missing one is reported with its field before the run starts. */
+export function checkDataFiles(spec: Spec, specFile: string): void {
+  if (spec.workload.trace) resolveDataFile(spec.workload.trace.file, specFile, 'workload.trace.file');
+  spec.deployments.forEach((d, i) => {
+    if (d.profile?.file !== undefined) resolveDataFile(d.profile.file, specFile, `deployments[${i}].profile.file`);
+  });
+  if (spec.network?.upload) resolveDataFile(spec.network.upload.bandwidthLog, specFile, 'network.upload.bandwidthLog');
 }

@@ -4,11 +4,11 @@ import { loadSpec } from '../experiment/load-spec.js';
 import { runSpec } from '../experiment/run.js';
 import type { Summary } from '../experiment/summary.js';
 import { InputError } from '../errors.js';
-import { AtomicFile, writeFileAtomic } from '../metrics/atomic-file.js';
+import { AtomicFile, writeFileAtomic } from '../io/atomic-file.js';
 import type { RequestStatus } from '../metrics/run-metrics.js';
 import { formatWindowRow, TIMESERIES_HEADER } from '../metrics/timeseries.js';
 import type { Request } from '../workload/request.js';
-import { resolveDataFile } from './paths.js';
+import { checkDataFiles, resolveDataFile } from './paths.js';
 import { startProgress } from './progress.js';
 
 export interface RunFlags {
@@ -28,7 +28,8 @@ export async function runCommand(specFile: string, flags: RunFlags): Promise<voi
 export async function runToFolder(specFile: string, flags: RunFlags): Promise<{ summary: Summary; outDir: string }> {
   const seed = flags.seed === undefined ? undefined : parseSeed(flags.seed);
   const spec = loadSpec(specFile, flags.set, seed);
-  const tracePath = spec.workload.trace && resolveDataFile(spec.workload.trace.file, specFile, 'workload.trace.file');
+  checkDataFiles(spec, specFile);
+  const resolve = (file: string) => resolveDataFile(file, specFile);
   const outDir = flags.out ?? join('results', spec.name);
   mkdirSync(outDir, { recursive: true });
 
@@ -40,7 +41,7 @@ export async function runToFolder(specFile: string, flags: RunFlags): Promise<{ 
     timeseries.write(TIMESERIES_HEADER);
     requests?.write(REQUESTS_HEADER);
     summary = await runSpec(spec, {
-      tracePath,
+      resolve,
       onRow: (row) => timeseries.write(formatWindowRow(row)),
       requestLog: requests === null ? undefined : ((request, deployment, status, end) => requests.write(formatRequest(request, deployment, status, end))),
       onProgress: progress?.update,

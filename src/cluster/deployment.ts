@@ -1,146 +1,397 @@
-import { z } from 'zod';
 import type { EventHandler } from '../engine/event-queue.js';
+import type { RandomStreams, Uniform } from '../engine/random.js';
 import type { Simulator } from '../engine/simulator.js';
 import type { DeploymentMetrics, DeploymentView } from '../metrics/run-metrics.js';
-import { serviceTimeSchema } from '../profiles/service-time.js';
 import type { Request } from '../workload/request.js';
-import { RingQueue } from './ring-queue.js';
+import { Batcher, type BatchHost, type BatchPolicy } from './batcher.js';
+import type { Cluster } from './cluster.js';
+import type { ResourceRequest } from './nodes.js';
+import { Lane, Pod, type Variant } from './pod.js';
+import { createRequestQueue } from './request-queue.js';
+import { pickReplica } from './router.js';
+import type { DeploymentSpec } from './schema.js';
 
-export const deploymentSchema = z.strictObject({
-  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." or "-"'),
-  replicas: z.number().int().nonnegative(),
-  cores: z.number().positive().default(1).describe('CPU cores per replica'),
-  serviceTime: serviceTimeSchema,
-  queueLimit: z
-    .number()
-    .int()
-    .nonnegative()
-    .optional()
-    .describe('Requests that may wait in the queue; an arrival that finds it full is dropped (default: unbounded)'),
-  accuracy: z.number().nonnegative().optional().describe('Accuracy of the served model variant'),
-});
+const READY = 1;
+const DONE = 2;
+const RESIZED = 3;
+const GRACE_OVER = 4;
 
-export type DeploymentSpec = z.infer<typeof deploymentSchema>;
+/** How a change of cores or variant reaches the pods. */
+export type ReplaceStrategy = 'recreate' | 'rolling' | 'in-place';
 
-/** One replica: serves one request at a time. */
-class Replica {
-  current: Request | null = null;
+/** Where a deployment sends requests it has finished or dropped. */
+export interface StageExit {
+  done(request: Request, deployment: Deployment): void;
+  dropped(request: Request, deployment: Deployment, reason: string): void;
 }
 
 /**
- * A deployment of identical replicas fed from one shared FIFO queue: the multi-server queue of
- * queueing theory. Each replica serves one request at a time with service times drawn from
- * `serviceTime`.
+ * A deployment of one model variant: pods placed on nodes, each with `concurrency` lanes, fed by
+ * one central queue or by a queue per pod behind a router. It changes only through `scaleTo`
+ * and `reconfigure`, the actions a controller can take.
  */
-export class Deployment implements EventHandler, DeploymentView {
+export class Deployment implements EventHandler, DeploymentView, BatchHost {
   readonly name: string;
-  readonly accuracy: number | null;
   readonly metrics: DeploymentMetrics;
-  private readonly replicas: Replica[] = [];
-  private readonly idle: Replica[] = [];
-  private readonly queue = new RingQueue<Request>();
-  private readonly queueLimit: number;
-  private readonly coresPerReplica: number;
-  private busy = 0;
-  // Time integrals of busy replicas and queue length, advanced at every change.
-  private busyArea = 0;
-  private queueArea = 0;
+  exit: StageExit | null = null;
+  /** Where this deployment sits in the service that routes to it (set by the service). */
+  stageIndex = -1;
+  variantIndex = -1;
+  /** Pods not gone yet, oldest first. */
+  readonly pods: Pod[] = [];
+  private readonly central: Batcher | null;
+  private readonly policy: BatchPolicy;
+  private readonly routeUniform: Uniform;
+  private nextPodId = 0;
+  private roundRobin = 0;
+  /** What new pods get. */
+  private variant: Variant;
+  private podCores: number;
+  private desiredReplicas: number;
+  // Time integrals, advanced at every change.
   private lastChange = 0;
+  private busyLanes = 0;
+  private readyLanes = 0;
+  private allocatedCores = 0;
+  private busyArea = 0;
+  private laneArea = 0;
+  private coreArea = 0;
+  private queueArea = 0;
+  private queued = 0;
 
   constructor(
     private readonly sim: Simulator,
-    spec: DeploymentSpec,
-    private readonly serviceTime: () => number,
+    private readonly cluster: Cluster,
+    readonly spec: DeploymentSpec,
+    variant: Variant,
+    streams: RandomStreams,
     track: (view: DeploymentView) => DeploymentMetrics,
   ) {
     this.name = spec.name;
-    this.accuracy = spec.accuracy ?? null;
-    this.queueLimit = spec.queueLimit ?? Infinity;
-    this.coresPerReplica = spec.cores;
-    for (let i = 0; i < spec.replicas; i++) {
-      const replica = new Replica();
-      this.replicas.push(replica);
-      this.idle.push(replica);
-    }
+    this.variant = variant;
+    this.podCores = spec.cores;
+    this.desiredReplicas = spec.replicas;
+    this.routeUniform = streams.uniform(`route:${spec.name}`);
+    this.policy = {
+      maxBatch: spec.batching?.maxBatch ?? 1,
+      maxWaitSeconds: spec.batching?.maxWaitSeconds ?? 0,
+      dropAfterSeconds: spec.dropAfterSeconds ?? Infinity,
+      dropLate: spec.dropLate,
+    };
+    this.central = spec.queue === 'central' ? this.newBatcher() : null;
     this.metrics = track(this);
+    for (let i = 0; i < spec.replicas; i++) this.addPod(spec.lifecycle.initialReady);
   }
 
-  /** A request arrives: it starts at once on an idle replica, waits, or is dropped when the queue is full. */
+  get accuracy(): number | null {
+    return this.variant.accuracy;
+  }
+
+  // ----- requests -----
+
+  /** A request arrives at this deployment. */
   accept(request: Request): void {
     this.metrics.onArrival();
-    const replica = this.idle.pop();
-    if (replica !== undefined) {
-      this.advance();
-      this.busy++;
-      this.start(replica, request);
-    } else if (this.queue.length < this.queueLimit) {
-      this.advance();
-      this.queue.push(request);
-    } else this.metrics.onDrop(request, this.sim.now);
+    if (this.central !== null) return this.enqueue(this.central, request);
+    const pod = pickReplica(this.spec.router, this.pods, this.roundRobin++, this.routeUniform);
+    if (pod === null) return this.drop(request, 'no ready replica');
+    pod.outstanding++;
+    this.enqueue(pod.batcher as Batcher, request);
   }
 
-  /** A replica finished its request. */
-  handleEvent(_tag: number, data: unknown): void {
-    const replica = data as Replica;
-    const done = replica.current as Request;
-    replica.current = null;
-    this.metrics.onComplete(done, this.sim.now);
+  private enqueue(batcher: Batcher, request: Request): void {
+    if (this.queued >= (this.spec.queueLimit ?? Infinity)) return this.drop(request, 'queue full');
     this.advance();
-    const next = this.queue.shift();
-    if (next !== undefined) this.start(replica, next);
-    else {
-      this.busy--;
-      this.idle.push(replica);
+    this.queued++;
+    batcher.enqueue(request);
+  }
+
+  serve(lane: Lane): void {
+    this.advance();
+    const now = this.sim.now;
+    const { batch, size } = lane;
+    this.queued -= size;
+    this.busyLanes++;
+    lane.busy = true;
+    for (let i = 0; i < size; i++) {
+      const request = batch[i];
+      request.startTime = now;
+      request.waitSeconds += now - request.stageArrival;
+    }
+    const pod = lane.pod;
+    this.sim.post(now + pod.variant.serviceTime(size, pod.cores), this, DONE, lane);
+  }
+
+  drop(request: Request, reason: string): void {
+    if (reason === 'stale' || reason === 'late') {
+      this.advance();
+      this.queued--;
+    }
+    this.metrics.onDrop();
+    this.exit?.dropped(request, this, reason);
+  }
+
+  handleEvent(tag: number, data: unknown): void {
+    switch (tag) {
+      case DONE:
+        return this.finishBatch(data as Lane);
+      case READY:
+        return this.podReady(data as Pod);
+      case RESIZED:
+        return this.applyResize(data as Pod);
+      case GRACE_OVER:
+        return this.graceOver(data as Pod);
     }
   }
 
-  private start(replica: Replica, request: Request): void {
-    request.startTime = this.sim.now;
-    replica.current = request;
-    this.sim.post(this.sim.now + this.serviceTime(), this, 0, replica);
+  private finishBatch(lane: Lane): void {
+    this.advance();
+    this.busyLanes--;
+    lane.busy = false;
+    const pod = lane.pod;
+    const now = this.sim.now;
+    const { batch, size } = lane;
+    lane.size = 0;
+    pod.outstanding -= size;
+    for (let i = 0; i < size; i++) {
+      const request = batch[i];
+      this.metrics.onComplete(request, now);
+      this.exit?.done(request, this);
+    }
+    if (lane.retired) {
+      // retired lanes take no more work
+    } else if (pod.state === 'ready' || (pod.state === 'terminating' && pod.batcher !== null)) lane.batcher.offer(lane);
+    if (pod.state === 'terminating') this.maybeGone(pod);
+    lane.batcher.dispatch();
   }
+
+  // ----- pods -----
+
+  private newBatcher(): Batcher {
+    return new Batcher(this.sim, createRequestQueue(this.spec.discipline), this.policy, this);
+  }
+
+  private resources(cores: number): ResourceRequest {
+    return { cores, memoryGiB: this.spec.memoryGiB, gpus: this.spec.gpus };
+  }
+
+  private addPod(readyNow: boolean): Pod {
+    const pod = new Pod(this.nextPodId++, this.podCores, this.variant, this.sim.now);
+    this.pods.push(pod);
+    const lifecycle = this.spec.lifecycle;
+    this.cluster.place(pod, this.resources(pod.cores), this.spec.nodePool, () => {
+      this.advance();
+      pod.state = 'starting';
+      this.allocatedCores += pod.cores;
+      const startup = readyNow ? 0 : lifecycle.containerStartSeconds + lifecycle.modelLoadSeconds + lifecycle.warmupSeconds;
+      if (startup === 0) this.podReady(pod);
+      else this.sim.post(this.sim.now + startup, this, READY, pod);
+    });
+    return pod;
+  }
+
+  private podReady(pod: Pod): void {
+    if (pod.state !== 'starting') return;
+    this.advance();
+    pod.state = 'ready';
+    const batcher = this.central ?? (pod.batcher = this.newBatcher());
+    const lanes = pod.variant.concurrency(pod.cores);
+    for (let i = 0; i < lanes; i++) pod.lanes.push(new Lane(pod, batcher));
+    this.readyLanes += lanes;
+    for (const lane of pod.lanes) batcher.offer(lane);
+    // Make-before-break: each new pod that is ready retires one outdated pod.
+    const outdated = this.pods.find((p) => p.state === 'ready' && this.isOutdated(p));
+    if (outdated !== undefined && !this.isOutdated(pod)) this.terminate(outdated);
+    batcher.dispatch();
+  }
+
+  private isOutdated(pod: Pod): boolean {
+    return pod.variant !== this.variant || pod.cores !== this.podCores;
+  }
+
+  /** Stops a pod taking work; it finishes what it holds within the grace period, then goes. */
+  private terminate(pod: Pod): void {
+    this.advance();
+    if (pod.state === 'pending') {
+      pod.state = 'gone';
+      this.pods.splice(this.pods.indexOf(pod), 1);
+      return;
+    }
+    if (pod.state === 'ready') this.readyLanes -= pod.activeLanes();
+    pod.state = 'terminating';
+    this.central?.withdraw(pod);
+    this.maybeGone(pod);
+    if (pod.state === 'terminating') this.sim.post(this.sim.now + this.spec.lifecycle.terminationGraceSeconds, this, GRACE_OVER, pod);
+  }
+
+  private maybeGone(pod: Pod): void {
+    if (pod.busyLanes() > 0 || (pod.batcher !== null && pod.batcher.queue.length > 0)) return;
+    this.advance();
+    pod.state = 'gone';
+    this.allocatedCores -= pod.cores;
+    this.pods.splice(this.pods.indexOf(pod), 1);
+    this.cluster.release(pod, this.resources(pod.cores));
+  }
+
+  private graceOver(pod: Pod): void {
+    if (pod.state !== 'terminating') return;
+    this.advance();
+    // What is still queued or in service when the grace period ends is lost, and counted.
+    if (pod.batcher !== null) {
+      for (let r = pod.batcher.queue.shift(); r !== undefined; r = pod.batcher.queue.shift()) {
+        this.queued--;
+        this.drop(r, 'terminated');
+      }
+    }
+    for (const lane of pod.lanes) {
+      if (!lane.busy) continue;
+      const size = lane.size;
+      lane.size = 0;
+      for (let i = 0; i < size; i++) this.drop(lane.batch[i], 'terminated');
+      lane.busy = false;
+      lane.retired = true;
+      this.busyLanes--;
+    }
+    this.maybeGone(pod);
+  }
+
+  // ----- actions -----
+
+  /** Sets the number of replicas with the current configuration. */
+  scaleTo(replicas: number): void {
+    this.desiredReplicas = replicas;
+    const current = this.pods.filter((p) => p.state !== 'terminating' && !this.isOutdated(p));
+    for (let n = current.length; n < replicas; n++) this.addPod(false);
+    // Remove the least advanced pods first: pending, then starting, then the newest ready.
+    const rank = { pending: 0, starting: 1, ready: 2, terminating: 3, gone: 4 };
+    const victims = current.sort((a, b) => rank[a.state] - rank[b.state] || b.createdAt - a.createdAt).slice(0, Math.max(0, current.length - replicas));
+    for (const pod of victims) this.terminate(pod);
+  }
+
+  /**
+   * Changes the cores per replica and/or the variant. recreate: all pods go at once and new ones
+   * start (a capacity dip, as a VPA restart causes); rolling: new pods start while the old serve,
+   * each ready one retiring an old one (both billed meanwhile); in-place: each pod's cores change
+   * after the resize delay, without a restart (cores only).
+   */
+  reconfigure(change: { cores?: number; variant?: Variant }, strategy: ReplaceStrategy): void {
+    const cores = change.cores ?? this.podCores;
+    if (strategy === 'in-place') {
+      if (change.variant !== undefined) throw new Error('an in-place change cannot replace the variant');
+      this.podCores = cores;
+      for (const pod of this.pods) if (pod.state !== 'terminating') this.sim.post(this.sim.now + this.spec.lifecycle.resizeSeconds, this, RESIZED, pod);
+      return;
+    }
+    this.podCores = cores;
+    this.variant = change.variant ?? this.variant;
+    const outdated = this.pods.filter((p) => p.state !== 'terminating' && this.isOutdated(p));
+    if (strategy === 'recreate') for (const pod of outdated) this.terminate(pod);
+    else for (const pod of outdated) if (pod.state !== 'ready') this.terminate(pod);
+    this.scaleTo(this.desiredReplicas);
+  }
+
+  private applyResize(pod: Pod): void {
+    if (pod.state === 'gone' || pod.state === 'terminating' || pod.cores === this.podCores) return;
+    const extra = this.podCores - pod.cores;
+    const apply = () => {
+      if (pod.state === 'gone' || pod.state === 'terminating' || pod.node === null) return true;
+      if (!this.cluster.nodes.resize(pod.node, extra)) return false;
+      this.advance();
+      this.allocatedCores += extra;
+      pod.cores += extra;
+      if (pod.state === 'ready') this.resizeLanes(pod);
+      if (extra < 0) this.cluster.retryWaiting();
+      return true;
+    };
+    // A resize the node cannot fit now is deferred until resources free up (Kubernetes: Deferred).
+    if (pod.state === 'pending') pod.cores = this.podCores;
+    else this.cluster.wait({ retry: apply });
+  }
+
+  /** Matches a ready pod's lanes to its concurrency after a resize. */
+  private resizeLanes(pod: Pod): void {
+    const want = pod.variant.concurrency(pod.cores);
+    const batcher = (pod.batcher ?? this.central) as Batcher;
+    let active = pod.activeLanes();
+    for (; active < want; active++) {
+      const lane = new Lane(pod, batcher);
+      pod.lanes.push(lane);
+      this.readyLanes++;
+      batcher.offer(lane);
+    }
+    for (const lane of pod.lanes) {
+      if (active <= want) break;
+      if (lane.retired) continue;
+      lane.retired = true;
+      active--;
+      this.readyLanes--;
+    }
+    batcher.dispatch();
+  }
+
+  // ----- what metrics and controllers see -----
 
   private advance(): void {
     const elapsed = this.sim.now - this.lastChange;
-    this.busyArea += this.busy * elapsed;
-    this.queueArea += this.queue.length * elapsed;
+    if (elapsed === 0) return;
+    this.busyArea += this.busyLanes * elapsed;
+    this.laneArea += this.readyLanes * elapsed;
+    this.coreArea += this.allocatedCores * elapsed;
+    this.queueArea += this.queued * elapsed;
     this.lastChange = this.sim.now;
   }
 
   replicaCount(): number {
-    return this.replicas.length;
+    let n = 0;
+    for (const pod of this.pods) if (pod.state !== 'terminating') n++;
+    return n;
   }
 
   readyReplicaCount(): number {
-    return this.replicas.length;
+    let n = 0;
+    for (const pod of this.pods) if (pod.state === 'ready') n++;
+    return n;
   }
 
+  pendingReplicaCount(): number {
+    let n = 0;
+    for (const pod of this.pods) if (pod.state === 'pending') n++;
+    return n;
+  }
+
+  /** Cores held on nodes now (starting, ready and terminating pods). */
   cores(): number {
-    return this.replicas.length * this.coresPerReplica;
+    return this.allocatedCores;
   }
 
   queueLength(): number {
-    return this.queue.length;
+    return this.queued;
   }
 
   coreSeconds(now: number): number {
-    return this.cores() * now;
+    return this.coreArea + this.allocatedCores * (now - this.lastChange);
   }
 
   busySeconds(now: number): number {
-    return this.busyArea + this.busy * (now - this.lastChange);
+    return this.busyArea + this.busyLanes * (now - this.lastChange);
+  }
+
+  laneSeconds(now: number): number {
+    return this.laneArea + this.readyLanes * (now - this.lastChange);
   }
 
   queueSeconds(now: number): number {
-    return this.queueArea + this.queue.length * (now - this.lastChange);
+    return this.queueArea + this.queued * (now - this.lastChange);
   }
 
   inFlightCount(): number {
-    return this.busy + this.queue.length;
+    let n = this.queued;
+    for (const pod of this.pods) for (const lane of pod.lanes) n += lane.size;
+    return n;
   }
 
   *inFlight(): Generator<Request> {
-    for (const replica of this.replicas) if (replica.current !== null) yield replica.current;
-    yield* this.queue;
+    if (this.central !== null) yield* this.central.queue;
+    for (const pod of this.pods) yield* pod.requests();
   }
 }

@@ -19,6 +19,10 @@ export class RingQueue<T> {
     return item;
   }
 
+  peek(): T | undefined {
+    return this.length === 0 ? undefined : this.items[this.head];
+  }
+
   *[Symbol.iterator](): Generator<T> {
     for (let i = 0; i < this.length; i++) yield this.items[(this.head + i) & (this.items.length - 1)] as T;
   }

@@ -1,18 +1,18 @@
 import { performance } from 'node:perf_hooks';
-import { Deployment } from '../cluster/deployment.js';
 import { RandomStreams } from '../engine/random.js';
 import { Simulator } from '../engine/simulator.js';
 import { initHistograms } from '../metrics/latency-stats.js';
 import { RunMetrics, type RequestLog } from '../metrics/run-metrics.js';
 import type { WindowRow } from '../metrics/timeseries.js';
-import { serviceTimeSampler } from '../profiles/service-time.js';
+import type { Request } from '../workload/request.js';
 import { ArrivalFeeder, openArrivals } from '../workload/workload.js';
+import { buildWorld, type World } from './build.js';
 import type { Spec } from './spec.js';
 import { summarize, type Summary } from './summary.js';
 
 export interface RunOptions {
-  /** The trace file, resolved to a readable path (defaults to the spec's path as written). */
-  tracePath?: string;
+  /** Turns a data file named in the spec (trace, profile, bandwidth log) into a readable path. */
+  resolve?: (file: string) => string;
   onRow?: (row: WindowRow) => void;
   requestLog?: RequestLog;
   /** Called between steps with the fraction done, in [0, 1]. */
@@ -29,13 +29,11 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
   const sim = new Simulator();
   const streams = new RandomStreams(spec.seed);
   const metrics = new RunMetrics(sim, spec.window, options.onRow ?? (() => {}), options.requestLog ?? null);
-  const deployments = spec.deployments.map(
-    (d) => new Deployment(sim, d, serviceTimeSampler(d.serviceTime, streams.uniform(`service:${d.name}`)), (view) => metrics.track(view)),
-  );
-  const target = deployments.find((d) => d.name === (spec.workload.deployment ?? spec.deployments[0].name)) as Deployment;
-  const arrivals = openArrivals(spec.workload, streams, options.tracePath);
+  const resolve = options.resolve ?? ((file: string) => file);
+  const world = buildWorld(spec, sim, streams, metrics, resolve);
+  const arrivals = openArrivals(spec.workload, streams, spec.workload.trace && resolve(spec.workload.trace.file));
   const horizon = spec.duration ?? Infinity;
-  const feeder = new ArrivalFeeder(sim, arrivals, target, spec.workload.slo ?? Infinity, horizon);
+  const feeder = new ArrivalFeeder(sim, arrivals, world.service, spec.workload.slo ?? Infinity, horizon);
   metrics.start();
   feeder.start();
 
@@ -45,22 +43,34 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
     sim.runUntil(Math.min(stop, sim.now + step));
     options.onProgress?.(Number.isFinite(horizon) ? sim.now / horizon : (arrivals.progress?.() ?? 0));
   }
-  const inFlight = () => deployments.reduce((sum, d) => sum + d.inFlightCount(), 0);
-  if (spec.drain) while (inFlight() > 0) sim.runUntil(sim.now + spec.window);
+  if (spec.drain) while (world.service.live > 0) sim.runUntil(sim.now + spec.window);
 
   const duration = sim.now;
   metrics.finish(duration);
-  const summary = summarize(spec, metrics, duration, inFlight(), sim.eventsHandled, (performance.now() - wallStart) / 1000);
+  const inFlight = inFlightRequests(world);
+  for (const [request, where] of inFlight) metrics.inFlight(request, where);
+  const summary = summarize(spec, metrics, duration, inFlight.size, sim.eventsHandled, (performance.now() - wallStart) / 1000);
   metrics.destroy();
-  checkConservation(summary);
+  checkConservation(summary, world.service.live);
   return summary;
 }
 
-/** Every request that arrived is completed, dropped, or still in flight: none may vanish. */
-function checkConservation(s: Summary): void {
-  if (s.requests !== s.completed + s.dropped + s.inFlight) {
+/** The requests still queued, in service or on the network, each once (branches count as their request). */
+function inFlightRequests(world: World): Map<Request, string> {
+  const found = new Map<Request, string>();
+  for (const d of world.deployments.values()) for (const r of d.inFlight()) if (!r.root.failed && !found.has(r.root)) found.set(r.root, d.name);
+  for (const r of world.service.transit()) if (!r.root.failed && !found.has(r.root)) found.set(r.root, 'network');
+  return found;
+}
+
+/**
+ * Every request that arrived is completed, dropped, or still in flight, and the requests found in
+ * flight are exactly those the service has not finished: none may vanish or be counted twice.
+ */
+function checkConservation(s: Summary, live: number): void {
+  if (s.requests !== s.completed + s.dropped + s.inFlight || s.inFlight !== live) {
     throw new Error(
-      `request conservation violated: ${s.requests} arrived != ${s.completed} completed + ${s.dropped} dropped + ${s.inFlight} in flight`,
+      `request conservation violated: ${s.requests} arrived, ${s.completed} completed + ${s.dropped} dropped + ${s.inFlight} found in flight (${live} unfinished)`,
     );
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deploymentSchema } from '../cluster/deployment.js';
+import { clusterSchema, deploymentSchema, networkSchema, pipelineSchema } from '../cluster/schema.js';
 import { policySchema } from '../policies/schema.js';
 import { workloadSchema } from '../workload/schema.js';
 
@@ -18,20 +18,49 @@ export const specSchema = z
     window: z.number().positive().default(5).describe('Length of a timeseries.csv window, seconds'),
     drain: z.boolean().default(false).describe('Keep serving after the last arrival until every request is done'),
     workload: workloadSchema,
+    cluster: clusterSchema.optional(),
+    network: networkSchema.optional(),
     deployments: z.array(deploymentSchema).min(1),
+    pipelines: z.array(pipelineSchema).optional().describe('Services of several stages; requests go to a pipeline or straight to a deployment'),
     policy: policySchema.default({ name: 'static' }),
   })
   .superRefine((spec, ctx) => {
-    if (spec.duration === undefined && spec.workload.trace === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['duration'], message: 'expected a duration in seconds (required without a trace)' });
-    }
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    if (spec.duration === undefined && spec.workload.trace === undefined) issue(['duration'], 'expected a duration in seconds (required without a trace)');
     const names = spec.deployments.map((d) => d.name);
+    const quoted = (list: string[]) => list.map((n) => `"${n}"`).join(', ');
     names.forEach((name, i) => {
-      if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['deployments', i, 'name'], message: `duplicate deployment name "${name}"` });
+      if (names.indexOf(name) !== i) issue(['deployments', i, 'name'], `duplicate deployment name "${name}"`);
     });
-    const target = spec.workload.deployment;
-    if (target !== undefined && !names.includes(target)) {
-      ctx.addIssue({ code: 'custom', path: ['workload', 'deployment'], message: `expected one of ${names.map((n) => `"${n}"`).join(', ')}, got "${target}"` });
+    const pools = spec.cluster?.nodePools.map((p) => p.name) ?? [];
+    spec.deployments.forEach((d, i) => {
+      if (d.nodePool !== undefined && !pools.includes(d.nodePool)) issue(['deployments', i, 'nodePool'], `expected one of ${quoted(pools)}, got "${d.nodePool}"`);
+    });
+    const inStage = new Set<string>();
+    (spec.pipelines ?? []).forEach((pipeline, p) => {
+      const stageNames: string[] = [];
+      pipeline.stages.forEach((stage, s) => {
+        const at = ['pipelines', p, 'stages', s];
+        stage.deployments.forEach((name, k) => {
+          if (!names.includes(name)) issue([...at, 'deployments', k], `expected one of ${quoted(names)}, got "${name}"`);
+          else if (inStage.has(name)) issue([...at, 'deployments', k], `deployment "${name}" already serves another stage`);
+          inStage.add(name);
+        });
+        if (stage.weights !== undefined && stage.weights.length !== stage.deployments.length) issue([...at, 'weights'], `expected ${stage.deployments.length} weights, one per deployment`);
+        stage.after?.forEach((parent, k) => {
+          if (!stageNames.includes(parent)) issue([...at, 'after', k], `expected an earlier stage (${quoted(stageNames)}), got "${parent}"`);
+        });
+        stageNames.push(stage.name);
+      });
+      const parents = new Set(pipeline.stages.flatMap((stage, s) => stage.after ?? (s === 0 ? [] : [pipeline.stages[s - 1].name])));
+      const sinks = pipeline.stages.filter((stage) => !parents.has(stage.name));
+      if (sinks.length !== 1) issue(['pipelines', p, 'stages'], `expected exactly one last stage (no stage after it), got ${sinks.length}`);
+    });
+    const target = spec.workload.target;
+    const pipelineNames = (spec.pipelines ?? []).map((p) => p.name);
+    if (target !== undefined) {
+      if (!names.includes(target) && !pipelineNames.includes(target)) issue(['workload', 'target'], `expected one of ${quoted([...pipelineNames, ...names])}, got "${target}"`);
+      else if (inStage.has(target)) issue(['workload', 'target'], `"${target}" is a stage of a pipeline: target the pipeline`);
     }
   });
 

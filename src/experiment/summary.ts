@@ -10,7 +10,7 @@ export interface DeploymentSummary {
   meanLatencyMs: number | null;
   coreSeconds: number;
   meanCores: number;
-  /** Busy replica-seconds over replica-seconds. */
+  /** Busy lane-seconds over the lane-seconds of ready pods (a lane serves one batch at a time). */
   utilization: number | null;
   /** Time-average number of requests waiting in the queue. */
   meanQueueLength: number;
@@ -34,7 +34,7 @@ export interface Summary {
   sloViolationRate: number | null;
   meanCores: number;
   coreSeconds: number;
-  /** Mean accuracy of the variants that served the completed requests; null when unknown. */
+  /** Mean pipeline accuracy of the completed requests (for one stage: of the variant that served them); null when unknown. */
   accuracy: number | null;
   events: number;
   deployments: DeploymentSummary[];
@@ -51,7 +51,7 @@ export function summarize(
 ): Summary {
   const perDeployment = metrics.deployments.map((d): DeploymentSummary => {
     const coreSeconds = d.view.coreSeconds(duration);
-    const replicaSeconds = d.view.replicaCount() * duration;
+    const laneSeconds = d.view.laneSeconds(duration);
     return {
       name: d.view.name,
       requests: d.arrived,
@@ -60,13 +60,11 @@ export function summarize(
       meanLatencyMs: d.completed === 0 ? null : round((d.latencySum / d.completed) * 1000),
       coreSeconds: round(coreSeconds),
       meanCores: round(coreSeconds / duration),
-      utilization: replicaSeconds > 0 ? round(d.view.busySeconds(duration) / replicaSeconds) : null,
+      utilization: laneSeconds > 0 ? round(d.view.busySeconds(duration) / laneSeconds) : null,
       meanQueueLength: round(d.view.queueSeconds(duration) / duration),
     };
   });
   const coreSeconds = perDeployment.reduce((sum, d) => sum + d.coreSeconds, 0);
-  const withAccuracy = metrics.deployments.filter((d) => d.view.accuracy !== null);
-  const accuracyCount = withAccuracy.reduce((sum, d) => sum + d.completed, 0);
   const slo = spec.workload.slo ?? null;
   const finished = metrics.completed + metrics.dropped;
   return {
@@ -83,7 +81,7 @@ export function summarize(
     sloViolationRate: slo === null || finished === 0 ? null : round(metrics.sloViolations / finished),
     meanCores: round(coreSeconds / duration),
     coreSeconds: round(coreSeconds),
-    accuracy: accuracyCount === 0 ? null : round(withAccuracy.reduce((sum, d) => sum + d.accuracySum, 0) / accuracyCount),
+    accuracy: metrics.accuracyCount === 0 ? null : round(metrics.accuracySum / metrics.accuracyCount),
     events,
     deployments: perDeployment,
     wallSeconds: round(wallSeconds, 3),

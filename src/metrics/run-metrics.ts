@@ -9,15 +9,20 @@ import type { WindowRow } from './timeseries.js';
 export interface DeploymentView {
   readonly name: string;
   readonly accuracy: number | null;
+  /** Pods that exist and are not terminating (pending, starting or ready). */
   replicaCount(): number;
   readyReplicaCount(): number;
+  /** Pods waiting for a node with room. */
+  pendingReplicaCount(): number;
   /** Cores allocated now, summed over replicas. */
   cores(): number;
   queueLength(): number;
   /** ∫ allocated cores dt from 0 to `now`. */
   coreSeconds(now: number): number;
-  /** ∫ busy replicas dt from 0 to `now`. */
+  /** ∫ busy lanes dt from 0 to `now` (a lane serves one batch at a time). */
   busySeconds(now: number): number;
+  /** ∫ lanes of ready pods dt from 0 to `now`. */
+  laneSeconds(now: number): number;
   /** ∫ queue length dt from 0 to `now`. */
   queueSeconds(now: number): number;
   /** Requests queued or in service now. */
@@ -29,7 +34,10 @@ export type RequestStatus = 'completed' | 'dropped' | 'in_flight';
 /** Receives every request once, at the end of its life (or at the end of the run). */
 export type RequestLog = (request: Request, deployment: string, status: RequestStatus, endTime: number) => void;
 
-/** Counters and window accumulators of one deployment. Its methods are the hot path. */
+/**
+ * Counters and window accumulators of one deployment (a pipeline stage). Latency here is the
+ * stage's: from joining its queue to the end of service. Its methods are the hot path.
+ */
 export class DeploymentMetrics {
   arrived = 0;
   completed = 0;
@@ -44,10 +52,12 @@ export class DeploymentMetrics {
   windowAccuracySum = 0;
   readonly windowLatency: hdr.Histogram = createLatencyHistogram();
   windowStartBusySeconds = 0;
+  windowStartLaneSeconds = 0;
 
   constructor(
     readonly view: DeploymentView,
-    private readonly run: RunMetrics,
+    /** The stage's own SLO in seconds; without one, the request's end-to-end deadline counts. */
+    private readonly sloSeconds: number | undefined,
   ) {}
 
   onArrival(): void {
@@ -56,25 +66,23 @@ export class DeploymentMetrics {
   }
 
   onComplete(request: Request, now: number): void {
-    const latency = now - request.arrivalTime;
+    const latency = now - request.stageArrival;
     this.completed++;
     this.windowCompleted++;
     this.latencySum += latency;
     this.windowLatency.recordValue(Math.round(latency * 1e6));
-    if (now > request.deadline) this.windowViolations++;
+    if (this.sloSeconds === undefined ? now > request.deadline : latency > this.sloSeconds) this.windowViolations++;
     const accuracy = this.view.accuracy;
     if (accuracy !== null) {
       this.accuracySum += accuracy;
       this.windowAccuracySum += accuracy;
     }
-    this.run.onComplete(request, this.view.name, latency, now);
   }
 
-  onDrop(request: Request, now: number): void {
+  onDrop(): void {
     this.dropped++;
     this.windowDropped++;
     this.windowViolations++;
-    this.run.onDrop(request, this.view.name, now);
   }
 }
 
@@ -98,35 +106,40 @@ export class RunMetrics implements EventHandler {
     private readonly requestLog: RequestLog | null,
   ) {}
 
-  track(view: DeploymentView): DeploymentMetrics {
-    const metrics = new DeploymentMetrics(view, this);
+  track(view: DeploymentView, stageSloSeconds?: number): DeploymentMetrics {
+    const metrics = new DeploymentMetrics(view, stageSloSeconds);
     this.deployments.push(metrics);
     return metrics;
   }
 
-  get arrived(): number {
-    let total = 0;
-    for (const d of this.deployments) total += d.arrived;
-    return total;
-  }
+  /** Requests sent by the client. */
+  arrived = 0;
+  accuracySum = 0;
+  accuracyCount = 0;
 
   /** Starts the window clock; call once before the run. */
   start(): void {
     this.sim.post(this.windowSeconds, this);
   }
 
-  onComplete(request: Request, deployment: string, latency: number, now: number): void {
+  /** A request finished end to end: its last stage is done and the response is back. */
+  complete(request: Request, where: string, now: number): void {
     this.completed++;
-    this.latency.record(latency);
-    this.wait.record(request.startTime - request.arrivalTime);
+    this.latency.record(now - request.arrivalTime);
+    this.wait.record(request.waitSeconds);
     if (now > request.deadline) this.sloViolations++;
-    this.requestLog?.(request, deployment, 'completed', now);
+    if (!Number.isNaN(request.accuracy)) {
+      this.accuracySum += request.accuracy;
+      this.accuracyCount++;
+    }
+    this.requestLog?.(request, where, 'completed', now);
   }
 
-  onDrop(request: Request, deployment: string, now: number): void {
+  /** A request was dropped somewhere on its way; it counts as an SLO violation. */
+  drop(request: Request, where: string, now: number): void {
     this.dropped++;
     this.sloViolations++;
-    this.requestLog?.(request, deployment, 'dropped', now);
+    this.requestLog?.(request, where, 'dropped', now);
   }
 
   /** A window boundary. */
@@ -135,14 +148,15 @@ export class RunMetrics implements EventHandler {
     this.sim.post(this.windowStart + this.windowSeconds, this);
   }
 
-  /** Closes the last, possibly partial, window and logs the requests still in flight. */
+  /** Closes the last, possibly partial, window. */
   finish(now: number): void {
     if (now > this.windowStart) this.closeWindow(now);
-    for (const d of this.deployments) {
-      d.windowLatency.destroy();
-      if (this.requestLog === null) continue;
-      for (const request of d.view.inFlight()) this.requestLog(request, d.view.name, 'in_flight', NaN);
-    }
+    for (const d of this.deployments) d.windowLatency.destroy();
+  }
+
+  /** Logs a request still in flight when the run ended. */
+  inFlight(request: Request, where: string): void {
+    this.requestLog?.(request, where, 'in_flight', NaN);
   }
 
   /** Frees the histograms' memory once the summary has been read. */
@@ -156,12 +170,13 @@ export class RunMetrics implements EventHandler {
     for (const d of this.deployments) {
       const view = d.view;
       const busy = view.busySeconds(now);
-      const replicaSeconds = view.replicaCount() * length;
+      const lanes = view.laneSeconds(now);
       this.onRow({
         t: this.windowStart,
         deployment: view.name,
         replicas: view.replicaCount(),
         readyReplicas: view.readyReplicaCount(),
+        pendingReplicas: view.pendingReplicaCount(),
         cores: view.cores(),
         arrivalRps: d.windowArrived / length,
         completed: d.windowCompleted,
@@ -170,11 +185,12 @@ export class RunMetrics implements EventHandler {
         accuracy: d.windowCompleted === 0 || view.accuracy === null ? null : d.windowAccuracySum / d.windowCompleted,
         dropped: d.windowDropped,
         queueLength: view.queueLength(),
-        utilization: replicaSeconds > 0 ? (busy - d.windowStartBusySeconds) / replicaSeconds : null,
+        utilization: lanes > d.windowStartLaneSeconds ? (busy - d.windowStartBusySeconds) / (lanes - d.windowStartLaneSeconds) : null,
       });
       d.windowArrived = d.windowCompleted = d.windowDropped = d.windowViolations = d.windowAccuracySum = 0;
       d.windowLatency.reset();
       d.windowStartBusySeconds = busy;
+      d.windowStartLaneSeconds = lanes;
     }
     this.windowStart = now;
   }

@@ -4,6 +4,7 @@ export interface WindowRow {
   deployment: string;
   replicas: number;
   readyReplicas: number;
+  pendingReplicas: number;
   cores: number;
   arrivalRps: number;
   completed: number;
@@ -16,13 +17,13 @@ export interface WindowRow {
 }
 
 export const TIMESERIES_HEADER =
-  't,deployment,replicas,ready_replicas,cores,arrival_rps,completed,p99_ms,slo_violations,accuracy,dropped,queue_length,utilization\n';
+  't,deployment,replicas,ready_replicas,cores,arrival_rps,completed,p99_ms,slo_violations,accuracy,dropped,queue_length,utilization,pending_replicas\n';
 
 const num = (value: number | null, digits: number) => (value === null ? '' : String(Number(value.toFixed(digits))));
 
 export function formatWindowRow(r: WindowRow): string {
   return (
     `${num(r.t, 6)},${r.deployment},${r.replicas},${r.readyReplicas},${num(r.cores, 6)},${num(r.arrivalRps, 6)},` +
-    `${r.completed},${num(r.p99Ms, 3)},${r.sloViolations},${num(r.accuracy, 6)},${r.dropped},${r.queueLength},${num(r.utilization, 6)}\n`
+    `${r.completed},${num(r.p99Ms, 3)},${r.sloViolations},${num(r.accuracy, 6)},${r.dropped},${r.queueLength},${num(r.utilization, 6)},${r.pendingReplicas}\n`
   );
 }

@@ -60,7 +60,7 @@ export const workloadSchema = z
     arrivals: arrivalsSchema.optional(),
     trace: traceSchema.optional(),
     slo: positive.optional().describe('End-to-end latency SLO of every request, seconds'),
-    deployment: z.string().optional().describe('Deployment that receives the requests (default: the first)'),
+    target: z.string().optional().describe('Pipeline or deployment that receives the requests (default: the first pipeline, else the first deployment)'),
   })
   .superRefine((w, ctx) => {
     if (!w.arrivals && !w.trace) {

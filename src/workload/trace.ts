@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import type { Uniform } from '../engine/random.js';
 import { InputError } from '../errors.js';
 import { poissonWithinSecond, scheduledPoissonArrivals, type ArrivalProcess, type RateStep } from './arrivals.js';
-import { readCsvRecords, type CsvRecord } from './csv-records.js';
+import { readCsvRecords, type CsvRecord } from '../io/csv-records.js';
 import type { TraceSpec } from './schema.js';
 
 type Format = 'counts' | 'timestamps' | 'rates';

@@ -46,7 +46,7 @@ function* lineBlocks(file: string): Generator<{ text: string; bytesRead: number 
   try {
     fd = openSync(file, 'r');
   } catch (error) {
-    throw new InputError(`${file}: cannot open trace (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new InputError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   try {
     const block = Buffer.allocUnsafe(BLOCK_BYTES);

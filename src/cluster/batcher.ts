@@ -1,0 +1,109 @@
+import type { EventHandler, ScheduledEvent } from '../engine/event-queue.js';
+import type { Simulator } from '../engine/simulator.js';
+import type { Request } from '../workload/request.js';
+import type { Lane } from './pod.js';
+import type { RequestQueue } from './request-queue.js';
+
+/** What a batcher reports to its deployment. */
+export interface BatchHost {
+  /** Starts serving `lane.batch` on the lane. */
+  serve(lane: Lane): void;
+  /** A request left the queue without service (too old, or past its deadline). */
+  drop(request: Request, reason: 'stale' | 'late'): void;
+}
+
+export interface BatchPolicy {
+  maxBatch: number;
+  maxWaitSeconds: number;
+  /** Drop a request that waited longer than this when it reaches the head. */
+  dropAfterSeconds: number;
+  /** Drop a request whose deadline has passed when it reaches the head. */
+  dropLate: boolean;
+}
+
+/**
+ * A queue and the lanes it feeds. A batch leaves when a lane is free and either `maxBatch`
+ * requests wait or the one at the head has waited `maxWaitSeconds` (TF-Serving's and IPA's
+ * batch timeout); until then a timer waits for the batch to fill.
+ */
+export class Batcher implements EventHandler {
+  private readonly free: Lane[] = [];
+  private timer: ScheduledEvent | null = null;
+
+  constructor(
+    private readonly sim: Simulator,
+    readonly queue: RequestQueue,
+    private readonly policy: BatchPolicy,
+    private readonly host: BatchHost,
+  ) {}
+
+  /** A lane that may take a batch now. */
+  offer(lane: Lane): void {
+    this.free.push(lane);
+  }
+
+  enqueue(request: Request): void {
+    request.stageArrival = this.sim.now;
+    this.queue.push(request);
+    this.dispatch();
+  }
+
+  /** The batch timer. */
+  handleEvent(): void {
+    this.timer = null;
+    this.dispatch();
+  }
+
+  /** Sends batches to free lanes while the batching rule allows. */
+  dispatch(): void {
+    const { queue, policy, sim } = this;
+    while (queue.length > 0) {
+      const head = queue.peek() as Request;
+      if (this.isStale(head)) {
+        queue.shift();
+        continue;
+      }
+      const lane = this.freeLane();
+      if (lane === null) return;
+      const due = head.stageArrival + policy.maxWaitSeconds;
+      if (queue.length < policy.maxBatch && sim.now < due) {
+        if (this.timer === null) this.timer = sim.at(due, this);
+        this.free.push(lane);
+        return;
+      }
+      lane.size = 0;
+      while (lane.size < policy.maxBatch && queue.length > 0) {
+        const next = queue.shift() as Request;
+        if (!this.isStale(next)) lane.batch[lane.size++] = next;
+      }
+      if (lane.size === 0) this.free.push(lane);
+      else this.host.serve(lane);
+    }
+  }
+
+  /** Drops (and reports) a request that may no longer be served. */
+  private isStale(request: Request): boolean {
+    const now = this.sim.now;
+    if (now - request.stageArrival > this.policy.dropAfterSeconds) {
+      this.host.drop(request, 'stale');
+      return true;
+    }
+    if (this.policy.dropLate && now > request.deadline) {
+      this.host.drop(request, 'late');
+      return true;
+    }
+    return false;
+  }
+
+  private freeLane(): Lane | null {
+    for (let lane = this.free.pop(); lane !== undefined; lane = this.free.pop()) {
+      if (!lane.busy && !lane.retired && lane.batcher === this && lane.pod.state !== 'gone') return lane;
+    }
+    return null;
+  }
+
+  /** Forgets lanes of a pod that stops taking work from this queue. */
+  withdraw(pod: Lane['pod']): void {
+    for (let i = this.free.length - 1; i >= 0; i--) if (this.free[i].pod === pod) this.free.splice(i, 1);
+  }
+}

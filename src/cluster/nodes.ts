@@ -1,0 +1,81 @@
+import type { ClusterSpec } from './schema.js';
+
+/** What a pod asks of a node. */
+export interface ResourceRequest {
+  cores: number;
+  memoryGiB: number;
+  gpus: number;
+}
+
+/** One node: its capacity and what placed pods hold of it. */
+export class Node {
+  usedCores = 0;
+  usedMemoryGiB = 0;
+  usedGpus = 0;
+
+  constructor(
+    readonly name: string,
+    readonly pool: string,
+    readonly cores: number,
+    readonly memoryGiB: number,
+    readonly gpus: number,
+  ) {}
+
+  fits(r: ResourceRequest): boolean {
+    return this.usedCores + r.cores <= this.cores + 1e-9 && this.usedMemoryGiB + r.memoryGiB <= this.memoryGiB + 1e-9 && this.usedGpus + r.gpus <= this.gpus;
+  }
+
+  hold(r: ResourceRequest, sign: 1 | -1): void {
+    this.usedCores += sign * r.cores;
+    this.usedMemoryGiB += sign * r.memoryGiB;
+    this.usedGpus += sign * r.gpus;
+  }
+
+  freeCores(): number {
+    return this.cores - this.usedCores;
+  }
+}
+
+/**
+ * The cluster's nodes and the scheduler's placement: first-fit takes the first node (in pool
+ * order) with room, best-fit the one left with the fewest free cores.
+ */
+export class NodeSet {
+  readonly nodes: Node[];
+  /** Where pods go when the spec describes no cluster. */
+  private readonly unbounded = new Node('unbounded', 'default', Infinity, Infinity, Infinity);
+
+  constructor(private readonly spec: ClusterSpec | undefined) {
+    this.nodes = spec === undefined ? [this.unbounded] : spec.nodePools.flatMap((pool) =>
+      Array.from({ length: pool.nodes }, (_, i) => new Node(`${pool.name}-${i}`, pool.name, pool.cores, pool.memoryGiB, pool.gpus)),
+    );
+  }
+
+  /** A node with room for the request in `pool` (any pool when undefined), held for it; null when none fits. */
+  place(request: ResourceRequest, pool: string | undefined): Node | null {
+    if (this.spec === undefined) return this.unbounded;
+    let chosen: Node | null = null;
+    for (const node of this.nodes) {
+      if ((pool !== undefined && node.pool !== pool) || !node.fits(request)) continue;
+      if (this.spec.placement === 'first-fit') {
+        chosen = node;
+        break;
+      }
+      if (chosen === null || node.freeCores() < chosen.freeCores()) chosen = node;
+    }
+    chosen?.hold(request, 1);
+    return chosen;
+  }
+
+  release(node: Node, request: ResourceRequest): void {
+    if (node !== this.unbounded) node.hold(request, -1);
+  }
+
+  /** Takes `extra` more cores (negative: gives them back) for a pod already on `node`; false when they do not fit. */
+  resize(node: Node, extra: number): boolean {
+    if (node === this.unbounded) return true;
+    if (extra > 0 && !node.fits({ cores: extra, memoryGiB: 0, gpus: 0 })) return false;
+    node.usedCores += extra;
+    return true;
+  }
+}

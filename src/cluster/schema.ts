@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { serviceTimeSchema } from '../profiles/service-time.js';
+import { profileRefSchema } from '../profiles/registry.js';
+
+const seconds = z.number().nonnegative();
+
+export const nodePoolSchema = z.strictObject({
+  name: z.string().min(1),
+  nodes: z.number().int().positive(),
+  cores: z.number().positive().describe('CPU cores per node'),
+  memoryGiB: z.number().positive().default(1e9),
+  gpus: z.number().int().nonnegative().default(0).describe('GPUs per node'),
+  gpuType: z.string().optional(),
+});
+
+export const clusterSchema = z
+  .strictObject({
+    nodePools: z.array(nodePoolSchema).min(1),
+    placement: z.enum(['first-fit', 'best-fit']).default('first-fit').describe('How a pod picks its node'),
+  })
+  .describe('Nodes pods are placed on; without it, capacity is unbounded');
+
+/**
+ * Pod start-up and shutdown. Defaults: ready at once (the queueing-lab default); set them to model
+ * cold starts. Kubernetes' terminationGracePeriodSeconds defaults to 30 s.
+ */
+export const lifecycleSchema = z.strictObject({
+  containerStartSeconds: seconds.default(0).describe('Scheduling, image and container start before the model loads'),
+  modelLoadSeconds: seconds.default(0).describe('Model load (InfAdapter measured 6.44–8.52 s for ResNet18–152)'),
+  warmupSeconds: seconds.default(0).describe('Warm-up before the readiness probe passes'),
+  resizeSeconds: seconds.default(1).describe('Delay of an in-place CPU resize (Kubernetes InPlacePodVerticalScaling); a stand-in, no measurement is public'),
+  terminationGraceSeconds: seconds.default(30).describe('A terminating pod finishes its work for this long, then whatever is left is dropped'),
+  initialReady: z.boolean().default(true).describe('The spec\'s initial pods are ready at time 0 (false: they start cold)'),
+});
+
+export const batchingSchema = z.strictObject({
+  maxBatch: z.number().int().positive().default(1),
+  maxWaitSeconds: seconds.default(0).describe('How long the oldest queued request may wait for a batch to fill'),
+});
+
+export const deploymentSchema = z
+  .strictObject({
+    name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." or "-"'),
+    replicas: z.number().int().nonnegative(),
+    cores: z.number().positive().default(1).describe('CPU cores per replica'),
+    memoryGiB: z.number().nonnegative().default(0),
+    gpus: z.number().int().nonnegative().default(0),
+    nodePool: z.string().optional().describe('Place pods in this pool only'),
+    serviceTime: serviceTimeSchema.optional().describe('Service time of one batch from a distribution'),
+    profile: profileRefSchema.optional(),
+    concurrency: z.number().int().positive().optional().describe('Batches one replica serves at once (default: the profile\'s, else 1)'),
+    batching: batchingSchema.optional(),
+    queue: z.enum(['central', 'per-replica']).default('central').describe('One queue for the deployment, or one per replica behind a router'),
+    router: z.enum(['round-robin', 'least-outstanding', 'random']).default('round-robin').describe('How requests pick a replica (per-replica queues)'),
+    discipline: z.enum(['fifo', 'edf']).default('fifo').describe('Queue order: arrival, or earliest deadline first'),
+    queueLimit: z.number().int().nonnegative().optional().describe('Requests that may wait; an arrival that finds the queue full is dropped'),
+    dropAfterSeconds: z.number().positive().optional().describe('A request that has waited longer is dropped when it reaches the head'),
+    dropLate: z.boolean().default(false).describe('Drop a request whose deadline has passed before its service starts'),
+    lifecycle: lifecycleSchema.default(lifecycleSchema.parse({})),
+    accuracy: z.number().nonnegative().optional().describe('Accuracy of the served model variant'),
+    slo: z.number().positive().optional().describe('Per-stage latency SLO, seconds (counted in this deployment\'s rows)'),
+  })
+  .refine((d) => (d.serviceTime === undefined) !== (d.profile === undefined), { message: 'expected exactly one of "serviceTime" and "profile"' });
+
+export const networkSchema = z
+  .strictObject({
+    hop: serviceTimeSchema.optional().describe('Latency of every network hop: client to the first stage, between stages, last stage to client'),
+    upload: z
+      .strictObject({
+        bandwidthLog: z.string().describe('A bandwidth log (whitespace-separated: column 2 ms since start, 5 bytes, 6 interval ms), replayed cyclically'),
+        sizeKB: z.number().positive().describe('Request payload'),
+      })
+      .optional()
+      .describe('Upload time = size / bandwidth at the send time; it eats into the request\'s SLO'),
+  })
+  .describe('Network between the client and the stages');
+
+export const stageSchema = z.strictObject({
+  name: z.string().min(1),
+  deployments: z.array(z.string()).min(1).describe('The variants able to serve this stage'),
+  weights: z.array(z.number().nonnegative()).optional().describe('Routing weights across the variants (default equal)'),
+  router: z.enum(['weighted-round-robin', 'random', 'least-outstanding']).default('weighted-round-robin'),
+  after: z.array(z.string()).optional().describe('Stages whose output this stage needs (default: the stage before it)'),
+});
+
+export const pipelineSchema = z.strictObject({
+  name: z.string().min(1),
+  stages: z.array(stageSchema).min(1),
+  accuracy: z
+    .enum(['product', 'sum-rank'])
+    .default('product')
+    .describe('Pipeline accuracy: product of the variants\' accuracies, or sum of their rank-normalised accuracies within each stage (IPA)'),
+});
+
+export type NodePoolSpec = z.infer<typeof nodePoolSchema>;
+export type ClusterSpec = z.infer<typeof clusterSchema>;
+export type LifecycleSpec = z.infer<typeof lifecycleSchema>;
+export type DeploymentSpec = z.infer<typeof deploymentSchema>;
+export type NetworkSpec = z.infer<typeof networkSchema>;
+export type StageSpec = z.infer<typeof stageSchema>;
+export type PipelineSpec = z.infer<typeof pipelineSchema>;

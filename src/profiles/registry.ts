@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+import { packageRoot } from '../paths.js';
+import { readIpaFig2 } from './infadapter.js';
+import { lognormalSampler, type LatencyModel } from './latency-model.js';
+import { fitSponge, readBatchCoreLatencies, spongeModel } from './sponge-model.js';
+import { readProfileCsv, tableModel, type ProfilePoint } from './table-model.js';
+
+/** The profiles servesim ships, by name; their sources are in profiles/PROVENANCE.md. */
+export const NAMED_PROFILES = {
+  /** InfAdapter's ResNet pods on CPU, service times calibrated from its capacity profile (`servesim calibrate`). */
+  infadapter: 'profiles/infadapter/calibrated_service_times.csv',
+  /** IPA's motivating ResNet figure: one core, batch 1. */
+  'ipa-fig2': 'profiles/ipa/fig2_resnet_latency_throughput_accuracy.csv',
+  /** Sponge's batch × cores latency profile (a YOLOv5 variant), through its fitted model l(b, c). */
+  sponge: 'profiles/sponge/latency_profile_batch_cores.csv',
+} as const;
+
+export const profileRefSchema = z
+  .strictObject({
+    name: z.enum(Object.keys(NAMED_PROFILES) as [keyof typeof NAMED_PROFILES]).optional(),
+    file: z.string().optional().describe('A profile CSV (variant,device,cores,batch,mean_ms,p50_ms,p99_ms,throughput_rps)'),
+    variant: z.string().min(1),
+    device: z.string().default('cpu'),
+    cv: z.number().nonnegative().optional().describe('Overrides the spread of service times the profile implies'),
+  })
+  .refine((p) => (p.name === undefined) !== (p.file === undefined), { message: 'expected exactly one of "name" and "file"' })
+  .describe('Service times from a profile: latency as a function of batch size and cores');
+
+export type ProfileRef = z.infer<typeof profileRefSchema>;
+
+const pointsCache = new Map<string, ProfilePoint[]>();
+
+function cachedPoints(path: string, read: (path: string) => ProfilePoint[]): ProfilePoint[] {
+  let points = pointsCache.get(path);
+  if (points === undefined) {
+    points = read(path);
+    pointsCache.set(path, points);
+  }
+  return points;
+}
+
+/** The latency model of one variant on one device; `resolve` turns a user's file name into a path. */
+export function loadLatencyModel(ref: ProfileRef, resolve: (file: string) => string = (f) => f): LatencyModel {
+  if (ref.name === 'sponge') {
+    if (ref.variant !== 'yolov5') throw new InputError(`profile "sponge" has the variant "yolov5" only, got "${ref.variant}"`);
+    const fit = fitSponge(readBatchCoreLatencies(join(packageRoot, NAMED_PROFILES.sponge)));
+    return spongeModel(fit, ref.cv);
+  }
+  const points =
+    ref.name === 'ipa-fig2'
+      ? cachedPoints(join(packageRoot, NAMED_PROFILES['ipa-fig2']), readIpaFig2)
+      : cachedPoints(ref.name === undefined ? resolve(ref.file as string) : join(packageRoot, NAMED_PROFILES[ref.name]), readProfileCsv);
+  const label = ref.name ?? ref.file;
+  const mine = points.filter((p) => p.variant === ref.variant && p.device === ref.device);
+  if (mine.length === 0) {
+    const known = [...new Set(points.map((p) => `${p.variant}/${p.device}`))].join(', ');
+    throw new InputError(`profile "${label}" has no variant "${ref.variant}" on device "${ref.device}" (it has ${known})`);
+  }
+  const model = tableModel(mine, `profile "${label}" ${ref.variant}/${ref.device}`);
+  if (ref.cv === undefined) return model;
+  const cv = ref.cv;
+  return { ...model, sampler: (u) => lognormalSampler(u, model.mean, () => cv) };
+}
