@@ -1,5 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../errors.js';
+import { calibrateCommand } from './calibrate-command.js';
+import { capacityCommand } from './capacity-command.js';
 import { compareCommand } from './compare-command.js';
 import { runCommand } from './run-command.js';
 import { schemaCommand } from './schema-command.js';
@@ -35,6 +37,31 @@ program
   .option('-q, --quiet', 'print nothing on success')
   .addHelpText('after', '\nExit status: 0 success, 2 bad input (spec, trace or flag), 1 internal error.')
   .action(compareCommand);
+
+program
+  .command('capacity')
+  .description('find by simulation the highest Poisson rate one pod serves with its P99 latency within an SLO')
+  .requiredOption('--profile <name|file>', 'a named profile (infadapter, ipa-fig2, sponge) or a profile CSV')
+  .requiredOption('--variant <name>', 'the variant as the profile names it, e.g. resnet50')
+  .requiredOption('--cores <n>', 'cores of the pod')
+  .requiredOption('--slo-p99 <seconds>', 'P99 latency bound, seconds')
+  .option('--device <name>', 'device as the profile names it', 'cpu')
+  .option('--method <probe|steady>', "probe: InfAdapter's 16 s probes and 2 s P99 windows; steady: long-run P99", 'probe')
+  .option('--seed <n>', 'random seed', '1')
+  .option('--json', 'print only {"capacityRps": …}')
+  .addHelpText('after', '\nExample: servesim capacity --profile infadapter --variant resnet50 --cores 4 --slo-p99 0.75')
+  .action((flags) => capacityCommand(flags));
+
+program
+  .command('calibrate')
+  .description('calibrate service times against measured capacities and write the comparison (target: infadapter)')
+  .argument('<target>', 'what to calibrate: infadapter')
+  .option('-o, --out <dir>', 'output folder', 'results/calibration')
+  .option('--seed <n>', 'random seed', '1')
+  .option('--method <probe|steady>', 'how capacity is measured', 'probe')
+  .option('--write-profile <file>', 'where to write the calibrated profile (default: in the output folder)')
+  .option('-q, --quiet', 'print nothing on success')
+  .action(calibrateCommand);
 
 program
   .command('schema')

@@ -56,7 +56,7 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
 }
 
 /** The requests still queued, in service or on the network, each once (branches count as their request). */
-function inFlightRequests(world: World): Map<Request, string> {
+export function inFlightRequests(world: World): Map<Request, string> {
   const found = new Map<Request, string>();
   for (const d of world.deployments.values()) for (const r of d.inFlight()) if (!r.root.failed && !found.has(r.root)) found.set(r.root, d.name);
   for (const r of world.service.transit()) if (!r.root.failed && !found.has(r.root)) found.set(r.root, 'network');

@@ -24,7 +24,7 @@ const features = (b: number, c: number) => [b / c, b, 1 / c, 1];
 
 // Loaded on first use: only specs that fit this model pay for the regression library.
 const require = createRequire(import.meta.url);
-type Regression = typeof import('ml-regression-multivariate-linear').default;
+type Regression = typeof import('ml-regression-multivariate-linear');
 
 /** Least-squares fit of Sponge's model to measured (batch, cores, latency) points. */
 export function fitSponge(points: BatchCoreLatency[]): SpongeCoefficients {

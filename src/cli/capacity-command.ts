@@ -1,0 +1,45 @@
+import { InputError } from '../errors.js';
+import { measureCapacity, type CapacityMethod } from '../experiment/capacity.js';
+import { NAMED_PROFILES, type ProfileRef } from '../profiles/registry.js';
+
+export interface CapacityFlags {
+  profile: string;
+  variant: string;
+  cores: string;
+  sloP99: string;
+  device: string;
+  method: string;
+  seed: string;
+  json?: boolean;
+}
+
+function positive(flag: string, text: string): number {
+  const value = Number(text);
+  if (!(value > 0) || !Number.isFinite(value)) throw new InputError(`${flag}: expected a positive number, got "${text}"`);
+  return value;
+}
+
+/** `servesim capacity`: the highest Poisson rate one pod sustains with its P99 within the SLO. */
+export async function capacityCommand(flags: CapacityFlags): Promise<void> {
+  const cores = positive('--cores', flags.cores);
+  const sloSeconds = positive('--slo-p99', flags.sloP99);
+  const seed = Number(flags.seed);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`--seed: expected a non-negative integer, got "${flags.seed}"`);
+  if (flags.method !== 'probe' && flags.method !== 'steady') throw new InputError(`--method: expected "probe" or "steady", got "${flags.method}"`);
+  const named = flags.profile in NAMED_PROFILES;
+  const profile: ProfileRef = {
+    ...(named ? { name: flags.profile as ProfileRef['name'] } : { file: flags.profile }),
+    variant: flags.variant,
+    device: flags.device,
+  };
+  const result = await measureCapacity({ cores, profile }, { sloSeconds, method: flags.method as CapacityMethod, seed });
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ capacityRps: result.capacityRps })}\n`);
+    return;
+  }
+  const p99 = Number.isNaN(result.p99Seconds) ? 'no rate met the SLO' : `P99 ${(result.p99Seconds * 1000).toFixed(1)} ms at that rate`;
+  process.stdout.write(
+    `${flags.variant} on ${cores} cores (profile ${flags.profile}): ${result.capacityRps} requests/s within P99 ≤ ${sloSeconds} s\n` +
+      `  ${p99}; saturation ${result.saturationRps} requests/s; method ${flags.method}, seed ${seed}\n`,
+  );
+}

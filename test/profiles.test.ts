@@ -1,0 +1,120 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RandomStreams } from '../src/engine/random.js';
+import { lognormalCv, lognormalP99, lognormalSigma } from '../src/profiles/latency-model.js';
+import { loadLatencyModel } from '../src/profiles/registry.js';
+import { fitSponge } from '../src/profiles/sponge-model.js';
+import { formatProfileCsv, readProfileCsv, tableModel, type ProfilePoint } from '../src/profiles/table-model.js';
+
+const point = (cores: number, batch: number, meanMs: number, p99Ms: number): ProfilePoint => ({
+  variant: 'm',
+  device: 'cpu',
+  cores,
+  batch,
+  mean: meanMs / 1000,
+  p50: NaN,
+  p99: p99Ms / 1000,
+  throughputRps: NaN,
+  concurrency: NaN,
+});
+
+describe('lognormal fit to a mean and a p99', () => {
+  it('recovers the spread it was built from', () => {
+    for (const cv of [0.05, 0.3, 1, 2]) {
+      const p99 = lognormalP99(0.1, cv);
+      expect(lognormalCv(lognormalSigma(0.1, p99))).toBeCloseTo(cv, 8);
+    }
+  });
+
+  it('has no spread when the p99 is not above the mean', () => {
+    expect(lognormalSigma(0.1, 0.1)).toBe(0);
+  });
+
+  it('samples with the profiled mean and p99', () => {
+    const model = tableModel([point(1, 1, 50, 120)], 'test');
+    const draw = model.sampler(new RandomStreams(1).uniform('s'));
+    const values = Array.from({ length: 200_000 }, () => draw(1, 1)).sort((a, b) => a - b);
+    expect(values.reduce((a, b) => a + b, 0) / values.length).toBeCloseTo(0.05, 3);
+    expect(values[Math.floor(0.99 * values.length)]).toBeCloseTo(0.12, 2);
+  });
+});
+
+describe('profile tables', () => {
+  const grid = [point(1, 1, 100, 150), point(2, 1, 60, 90), point(4, 1, 40, 60), point(1, 4, 300, 450), point(4, 4, 120, 180)];
+  const model = tableModel(grid, 'test');
+
+  it('returns the profiled points exactly', () => {
+    expect(model.mean(1, 2)).toBeCloseTo(0.06, 12);
+    expect(model.mean(4, 4)).toBeCloseTo(0.12, 12);
+  });
+
+  it('interpolates linearly in 1/cores and in batch, monotonically', () => {
+    // 3 cores: 1/3 lies between 1/2 and 1/4, at 1/3 of the way from 1/2.
+    expect(model.mean(1, 3)).toBeCloseTo(0.06 + (0.04 - 0.06) * ((1 / 2 - 1 / 3) / (1 / 2 - 1 / 4)), 12);
+    expect(model.mean(2, 1)).toBeCloseTo(0.1 + (0.3 - 0.1) / 3, 12);
+    let previous = Infinity;
+    for (let cores = 1; cores <= 4; cores += 0.25) {
+      expect(model.mean(1, cores)).toBeLessThanOrEqual(previous);
+      previous = model.mean(1, cores);
+    }
+  });
+
+  it('assumes no speed-up beyond the largest profiled core count', () => {
+    expect(model.mean(1, 16)).toBeCloseTo(0.04, 12);
+  });
+
+  it('rejects a point without a p99 (no silent constant spread)', () => {
+    expect(() => tableModel([{ ...point(1, 1, 10, 20), p99: NaN }], 'prof')).toThrow('prof: batch 1, 1 cores has no p99_ms');
+  });
+
+  it('reads back what it writes, in the documented CSV format', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'servesim-profile-')), 'p.csv');
+    writeFileSync(path, formatProfileCsv(grid));
+    const back = readProfileCsv(path);
+    expect(back.map((p) => [p.cores, p.batch, p.mean, p.p99])).toEqual(grid.map((p) => [p.cores, p.batch, p.mean, p.p99]));
+  });
+
+  it('names the file and line of a bad value', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'servesim-profile-')), 'p.csv');
+    writeFileSync(path, 'variant,device,cores,batch,mean_ms,p50_ms,p99_ms,throughput_rps\nm,cpu,1,1,fast,,20,\n');
+    expect(() => readProfileCsv(path)).toThrow(`${path}:2: column "mean_ms" expected a positive number, got "fast"`);
+  });
+});
+
+describe('Sponge latency model', () => {
+  it('least squares recovers the coefficients of exact data', () => {
+    const truth = { gamma: 0.02, delta: 0.004, epsilon: 0.05, eta: 0.002 };
+    const points = [1, 2, 4, 8, 16].flatMap((batch) =>
+      [1, 2, 4, 8].map((cores) => ({ batch, cores, latency: truth.gamma * (batch / cores) + truth.delta * batch + truth.epsilon / cores + truth.eta })),
+    );
+    const fit = fitSponge(points);
+    for (const key of ['gamma', 'delta', 'epsilon', 'eta'] as const) expect(fit[key]).toBeCloseTo(truth[key], 9);
+    expect(fit.residualCv).toBeLessThan(1e-9);
+  });
+
+  it('fits the shipped profile with a stated spread', () => {
+    const model = loadLatencyModel({ name: 'sponge', variant: 'yolov5', device: 'cpu' });
+    expect(model.mean(1, 1)).toBeCloseTo(0.07, 2);
+    expect(model.mean(16, 32)).toBeGreaterThan(model.mean(16, 64) - 1e-12);
+  });
+});
+
+describe('named profiles', () => {
+  it('IPA Fig. 2: one core, batch 1, mean 1/throughput', () => {
+    const model = loadLatencyModel({ name: 'ipa-fig2', variant: 'resnet18', device: 'cpu' });
+    expect(model.mean(1, 1)).toBeCloseTo(1 / 19, 10);
+  });
+
+  it('InfAdapter: calibrated pods serve one request per core', () => {
+    const model = loadLatencyModel({ name: 'infadapter', variant: 'resnet50', device: 'cpu' });
+    expect(model.concurrency?.(4)).toBe(4);
+    expect(model.mean(1, 4)).toBeGreaterThan(0.05);
+    expect(model.mean(1, 4)).toBeLessThan(0.2);
+  });
+
+  it('names the variants a profile has when asked for one it lacks', () => {
+    expect(() => loadLatencyModel({ name: 'ipa-fig2', variant: 'vgg', device: 'cpu' })).toThrow(/no variant "vgg" on device "cpu" \(it has resnet18\/cpu/);
+  });
+});
