@@ -71,7 +71,9 @@ export class Batcher implements EventHandler {
         this.free.push(lane);
         return;
       }
-      lane.size = 0;
+      // The head is fresh (checked above); the rest of the batch is checked as it is taken.
+      lane.batch[0] = queue.shift() as Request;
+      lane.size = 1;
       while (lane.size < policy.maxBatch && queue.length > 0) {
         const next = queue.shift() as Request;
         if (!this.isStale(next)) lane.batch[lane.size++] = next;

@@ -7,6 +7,8 @@ import type { NetworkSpec } from './schema.js';
 export class Network {
   /** Seconds of one hop (a draw); null when hops are free. */
   readonly hop: (() => number) | null;
+  /** Whether any delay applies (else requests go straight through). */
+  readonly delays: boolean;
   private readonly bandwidth: BandwidthLog | null;
 
   constructor(
@@ -16,6 +18,7 @@ export class Network {
   ) {
     this.hop = spec?.hop === undefined ? null : serviceTimeSampler(spec.hop, streams.uniform('network:hop'));
     this.bandwidth = spec?.upload === undefined ? null : new BandwidthLog(resolve(spec.upload.bandwidthLog));
+    this.delays = this.hop !== null || this.bandwidth !== null;
   }
 
   /** Seconds from the client's send to the request reaching the first stage. */

@@ -97,8 +97,8 @@ export class Service implements RequestSink, StageExit, EventHandler {
     this.live++;
     request.accuracy = this.product ? 1 : 0;
     request.stage = -1;
-    const delay = this.network.entryDelay(this.sim.now);
-    if (delay === 0) return this.enterSources(request);
+    const delay = this.network.delays ? this.network.entryDelay(this.sim.now) : 0;
+    if (delay === 0) return this.sources.length === 1 ? this.enter(this.stages[this.sources[0]], request) : this.enterSources(request);
     this.inTransit.add(request);
     this.sim.post(this.sim.now + delay, this, ENTER, request);
   }

@@ -1,13 +1,12 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { writeFileAtomic } from '../io/atomic-file.js';
+import { packageRoot } from '../paths.js';
 
-// The font ships with the project so text renders identically everywhere (resvg draws no text
-// without one). Same relative path from src/report/render.ts (vitest) and dist/report/render.js.
-const FONT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../assets/fonts');
+// The font ships with the project so text renders identically everywhere (resvg draws no text without one).
+const FONT_DIR = resolve(packageRoot, 'assets/fonts');
 const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((name) => resolve(FONT_DIR, name));
 const FONT_FAMILY = 'DejaVu Sans';
 
