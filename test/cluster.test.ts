@@ -317,3 +317,23 @@ describe('request conservation under reconfiguration', () => {
     expect(new Set(w.log.map((l) => l.id)).size).toBe(6000);
   });
 });
+
+describe('heterogeneous pools', () => {
+  it('a GPU pod lands only on a node of its GPU type', () => {
+    const w = new TestWorld({
+      cluster: {
+        nodePools: [
+          { name: 'cpu', nodes: 2, cores: 32 },
+          { name: 'a100', nodes: 1, cores: 16, gpus: 4, gpuType: 'A100' },
+          { name: 'h100', nodes: 1, cores: 16, gpus: 8, gpuType: 'H100' },
+        ],
+      },
+      deployments: [svc({ replicas: 3, gpus: 4, gpuType: 'H100' })],
+    });
+    expect(w.deployment('svc').pods.map((p) => [p.state, p.node?.name ?? null])).toEqual([
+      ['ready', 'h100-0'],
+      ['ready', 'h100-0'],
+      ['pending', null],
+    ]);
+  });
+});

@@ -118,3 +118,19 @@ describe('named profiles', () => {
     expect(() => loadLatencyModel({ name: 'ipa-fig2', variant: 'vgg', device: 'cpu' })).toThrow(/no variant "vgg" on device "cpu" \(it has resnet18\/cpu/);
   });
 });
+
+describe('IPA video stand-in', () => {
+  it('has every video-pipeline variant, with published accuracies and Sponge-shaped batch scaling', () => {
+    const yolo = loadLatencyModel({ name: 'ipa-video', variant: 'yolov5s', device: 'cpu' });
+    expect(yolo.mean(1, 1)).toBeCloseTo(0.098, 10);
+    expect(yolo.accuracy).toBeCloseTo(0.568, 10);
+    expect(yolo.mean(8, 1) / yolo.mean(1, 1)).toBeGreaterThan(3);
+    const resnet = loadLatencyModel({ name: 'ipa-video', variant: 'resnet152', device: 'cpu' });
+    expect(resnet.mean(1, 1)).toBeCloseTo(1 / 4, 10);
+    expect(resnet.mean(1, 4)).toBeLessThan(resnet.mean(1, 1));
+  });
+
+  it('InfAdapter variants carry their torchvision top-1 accuracy', () => {
+    expect(loadLatencyModel({ name: 'infadapter', variant: 'resnet18', device: 'cpu' }).accuracy).toBe(0.69758);
+  });
+});

@@ -172,7 +172,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
   }
 
   private resources(cores: number): ResourceRequest {
-    return { cores, memoryGiB: this.spec.memoryGiB, gpus: this.spec.gpus };
+    return { cores, memoryGiB: this.spec.memoryGiB, gpus: this.spec.gpus, gpuType: this.spec.gpuType };
   }
 
   private addPod(readyNow: boolean): Pod {

@@ -5,6 +5,8 @@ export interface ResourceRequest {
   cores: number;
   memoryGiB: number;
   gpus: number;
+  /** The GPU model the pod needs, if any. */
+  gpuType?: string;
 }
 
 /** One node: its capacity and what placed pods hold of it. */
@@ -19,9 +21,11 @@ export class Node {
     readonly cores: number,
     readonly memoryGiB: number,
     readonly gpus: number,
+    readonly gpuType?: string,
   ) {}
 
   fits(r: ResourceRequest): boolean {
+    if (r.gpuType !== undefined && r.gpus > 0 && r.gpuType !== this.gpuType) return false;
     return this.usedCores + r.cores <= this.cores + 1e-9 && this.usedMemoryGiB + r.memoryGiB <= this.memoryGiB + 1e-9 && this.usedGpus + r.gpus <= this.gpus;
   }
 
@@ -47,7 +51,7 @@ export class NodeSet {
 
   constructor(private readonly spec: ClusterSpec | undefined) {
     this.nodes = spec === undefined ? [this.unbounded] : spec.nodePools.flatMap((pool) =>
-      Array.from({ length: pool.nodes }, (_, i) => new Node(`${pool.name}-${i}`, pool.name, pool.cores, pool.memoryGiB, pool.gpus)),
+      Array.from({ length: pool.nodes }, (_, i) => new Node(`${pool.name}-${i}`, pool.name, pool.cores, pool.memoryGiB, pool.gpus, pool.gpuType)),
     );
   }
 

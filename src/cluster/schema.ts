@@ -45,6 +45,7 @@ export const deploymentSchema = z
     cores: z.number().positive().default(1).describe('CPU cores per replica'),
     memoryGiB: z.number().nonnegative().default(0),
     gpus: z.number().int().nonnegative().default(0),
+    gpuType: z.string().optional().describe('GPU model the pods need (matched against node pools\' gpuType)'),
     nodePool: z.string().optional().describe('Place pods in this pool only'),
     serviceTime: serviceTimeSchema.optional().describe('Service time of one batch from a distribution'),
     profile: profileRefSchema.optional(),

@@ -32,7 +32,7 @@ export function variantOf(d: DeploymentSpec, streams: RandomStreams, resolve: (f
   const concurrency = model.concurrency;
   return {
     name: profile.variant,
-    accuracy: d.accuracy ?? null,
+    accuracy: d.accuracy ?? model.accuracy ?? null,
     serviceTime: model.sampler(u),
     concurrency: fixedConcurrency !== undefined ? () => fixedConcurrency : (concurrency ?? (() => 1)),
   };

@@ -14,6 +14,8 @@ export interface LatencyModel {
    * one inter-op thread per core serves one request per core); undefined leaves it to the spec.
    */
   concurrency?(cores: number): number;
+  /** The variant's accuracy, where the profile's sources state it. */
+  accuracy?: number;
 }
 
 /** z such that P(N(0,1) ≤ z) = 0.99. */

@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { packageRoot } from '../paths.js';
+import { CsvTable } from './csv-table.js';
 import { readIpaFig2 } from './infadapter.js';
+import { ipaVideoStandin } from './ipa-standin.js';
 import { lognormalSampler, type LatencyModel } from './latency-model.js';
 import { fitSponge, readBatchCoreLatencies, spongeModel } from './sponge-model.js';
 import { readProfileCsv, tableModel, type ProfilePoint } from './table-model.js';
@@ -15,7 +17,31 @@ export const NAMED_PROFILES = {
   'ipa-fig2': 'profiles/ipa/fig2_resnet_latency_throughput_accuracy.csv',
   /** Sponge's batch × cores latency profile (a YOLOv5 variant), through its fitted model l(b, c). */
   sponge: 'profiles/sponge/latency_profile_batch_cores.csv',
+  /** A documented stand-in for IPA's unpublished video-pipeline profiles (YOLOv5n–x, ResNet18–152). */
+  'ipa-video': 'profiles/ipa/model_variant_accuracies.csv',
 } as const;
+
+/** Accuracy of each variant where a profile's sources state it (fraction; negative WER for speech). */
+function accuracies(name: keyof typeof NAMED_PROFILES | undefined): Map<string, number> {
+  const at = (path: string) => join(packageRoot, path);
+  switch (name) {
+    case 'infadapter': {
+      const table = new CsvTable(at('profiles/infadapter/resnet_variants.csv'));
+      return new Map(table.rows.map((r) => [table.text(r, 'variant'), table.number(r, 'top1_accuracy')]));
+    }
+    case 'ipa-fig2': {
+      const table = new CsvTable(at(NAMED_PROFILES['ipa-fig2']));
+      return new Map(table.rows.map((r) => [table.text(r, 'variant'), table.number(r, 'top1_accuracy_pct') / 100]));
+    }
+    case 'ipa-video': {
+      const table = new CsvTable(at(NAMED_PROFILES['ipa-video']));
+      const video = table.rows.filter((r) => table.text(r, 'pipeline') === 'video');
+      return new Map(video.map((r) => [table.text(r, 'variant'), Number(table.text(r, 'accuracy_value')) / 100]));
+    }
+    default:
+      return new Map();
+  }
+}
 
 export const profileRefSchema = z
   .strictObject({
@@ -51,14 +77,22 @@ export function loadLatencyModel(ref: ProfileRef, resolve: (file: string) => str
   const points =
     ref.name === 'ipa-fig2'
       ? cachedPoints(join(packageRoot, NAMED_PROFILES['ipa-fig2']), readIpaFig2)
-      : cachedPoints(ref.name === undefined ? resolve(ref.file as string) : join(packageRoot, NAMED_PROFILES[ref.name]), readProfileCsv);
+      : ref.name === 'ipa-video'
+        ? cachedPoints('ipa-video', () =>
+            ipaVideoStandin(
+              join(packageRoot, NAMED_PROFILES['ipa-fig2']),
+              join(packageRoot, 'profiles/published/ultralytics_yolov5_detect_640.csv'),
+              fitSponge(readBatchCoreLatencies(join(packageRoot, NAMED_PROFILES.sponge))),
+            ),
+          )
+        : cachedPoints(ref.name === undefined ? resolve(ref.file as string) : join(packageRoot, NAMED_PROFILES[ref.name]), readProfileCsv);
   const label = ref.name ?? ref.file;
   const mine = points.filter((p) => p.variant === ref.variant && p.device === ref.device);
   if (mine.length === 0) {
     const known = [...new Set(points.map((p) => `${p.variant}/${p.device}`))].join(', ');
     throw new InputError(`profile "${label}" has no variant "${ref.variant}" on device "${ref.device}" (it has ${known})`);
   }
-  const model = tableModel(mine, `profile "${label}" ${ref.variant}/${ref.device}`);
+  const model = { ...tableModel(mine, `profile "${label}" ${ref.variant}/${ref.device}`), accuracy: accuracies(ref.name).get(ref.variant) };
   if (ref.cv === undefined) return model;
   const cv = ref.cv;
   return { ...model, sampler: (u) => lognormalSampler(u, model.mean, () => cv) };
