@@ -41,6 +41,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
   readonly pods: Pod[] = [];
   private readonly central: Batcher | null;
   private readonly policy: BatchPolicy;
+  private readonly queueLimit: number;
   private readonly routeUniform: Uniform;
   private nextPodId = 0;
   private roundRobin = 0;
@@ -78,6 +79,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
       dropAfterSeconds: spec.dropAfterSeconds ?? Infinity,
       dropLate: spec.dropLate,
     };
+    this.queueLimit = spec.queueLimit ?? Infinity;
     this.central = spec.queue === 'central' ? this.newBatcher() : null;
     this.metrics = track(this);
     for (let i = 0; i < spec.replicas; i++) this.addPod(spec.lifecycle.initialReady);
@@ -100,7 +102,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
   }
 
   private enqueue(batcher: Batcher, request: Request): void {
-    if (this.queued >= (this.spec.queueLimit ?? Infinity)) return this.drop(request, 'queue full');
+    if (this.queued >= this.queueLimit) return this.drop(request, 'queue full');
     this.advance();
     this.queued++;
     batcher.enqueue(request);

@@ -24,8 +24,9 @@ export function variantOf(d: DeploymentSpec, streams: RandomStreams, resolve: (f
   const fixedConcurrency = d.concurrency;
   if (d.serviceTime !== undefined) {
     // A distribution gives the time of one batch whatever its size and the pod's cores.
-    const draw = serviceTimeSampler(d.serviceTime, u);
-    return { name: d.name, accuracy: d.accuracy ?? null, serviceTime: () => draw(), concurrency: () => fixedConcurrency ?? 1 };
+    // The sampler ignores the batch size and cores it is called with.
+    const draw: (batch: number, cores: number) => number = serviceTimeSampler(d.serviceTime, u);
+    return { name: d.name, accuracy: d.accuracy ?? null, serviceTime: draw, concurrency: () => fixedConcurrency ?? 1 };
   }
   const profile = d.profile as NonNullable<DeploymentSpec['profile']>;
   const model = loadLatencyModel(profile, resolve);
