@@ -3,6 +3,7 @@ import { InputError } from '../errors.js';
 import { calibrateCommand } from './calibrate-command.js';
 import { capacityCommand } from './capacity-command.js';
 import { compareCommand } from './compare-command.js';
+import { plotCommand } from './plot-command.js';
 import { runCommand } from './run-command.js';
 import { schemaCommand } from './schema-command.js';
 
@@ -62,6 +63,12 @@ program
   .option('--write-profile <file>', 'where to write the calibrated profile (default: in the output folder)')
   .option('-q, --quiet', 'print nothing on success')
   .action(calibrateCommand);
+
+program
+  .command('plot')
+  .description('draw a run\'s timeseries.csv (load, replicas and cores, P99, SLO violations) as PNG and SVG')
+  .argument('<dir>', 'a folder written by servesim run')
+  .action(plotCommand);
 
 program
   .command('schema')

@@ -47,6 +47,10 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
   private roundRobin = 0;
   /** What new pods get. */
   private variant: Variant;
+  /** A rolling update is under way: new pods retire outdated ones as they become ready. */
+  private rolling = false;
+  /** In-place resizes waiting for their delay, by pod. */
+  private readonly pendingResize = new Map<Pod, { cores: number; evictIfDeferred: boolean }>();
   private podCores: number;
   private desiredReplicas: number;
   // Time integrals, advanced at every change.
@@ -121,6 +125,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
       request.waitSeconds += now - request.stageArrival;
     }
     const pod = lane.pod;
+    pod.laneBusy(now, 1);
     this.sim.post(now + pod.variant.serviceTime(size, pod.cores), this, DONE, lane);
   }
 
@@ -155,6 +160,8 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
     const { batch, size } = lane;
     lane.size = 0;
     pod.outstanding -= size;
+    pod.served += size;
+    pod.laneBusy(now, -1);
     for (let i = 0; i < size; i++) {
       const request = batch[i];
       this.metrics.onComplete(request, now);
@@ -184,6 +191,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
     this.cluster.place(pod, this.resources(pod.cores), this.spec.nodePool, () => {
       this.advance();
       pod.state = 'starting';
+      pod.startTime = this.sim.now;
       this.allocatedCores += pod.cores;
       const startup = readyNow ? 0 : lifecycle.containerStartSeconds + lifecycle.modelLoadSeconds + lifecycle.warmupSeconds;
       if (startup === 0) this.podReady(pod);
@@ -196,14 +204,18 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
     if (pod.state !== 'starting') return;
     this.advance();
     pod.state = 'ready';
+    pod.readyTime = this.sim.now;
     const batcher = this.central ?? (pod.batcher = this.newBatcher());
     const lanes = pod.variant.concurrency(pod.cores);
     for (let i = 0; i < lanes; i++) pod.lanes.push(new Lane(pod, batcher));
     this.readyLanes += lanes;
     for (const lane of pod.lanes) batcher.offer(lane);
-    // Make-before-break: each new pod that is ready retires one outdated pod.
-    const outdated = this.pods.find((p) => p.state === 'ready' && this.isOutdated(p));
-    if (outdated !== undefined && !this.isOutdated(pod)) this.terminate(outdated);
+    // Make-before-break: during a rolling update each new pod that is ready retires an outdated one.
+    if (this.rolling && !this.isOutdated(pod)) {
+      const outdated = this.pods.find((p) => p.state === 'ready' && this.isOutdated(p));
+      if (outdated !== undefined) this.terminate(outdated);
+      this.rolling = this.pods.some((p) => p.state !== 'terminating' && this.isOutdated(p));
+    }
     batcher.dispatch();
   }
 
@@ -251,6 +263,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
       lane.size = 0;
       for (let i = 0; i < size; i++) this.drop(lane.batch[i], 'terminated');
       lane.busy = false;
+      pod.laneBusy(this.sim.now, -1);
       lane.retired = true;
       this.busyLanes--;
     }
@@ -259,42 +272,93 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
 
   // ----- actions -----
 
-  /** Sets the number of replicas with the current configuration. */
+  /**
+   * Sets the number of replicas. New pods get the current template (cores, variant); during a
+   * rolling update only up-to-date pods count, as the new ReplicaSet is what is being scaled.
+   */
   scaleTo(replicas: number): void {
     this.desiredReplicas = replicas;
-    const current = this.pods.filter((p) => p.state !== 'terminating' && !this.isOutdated(p));
-    for (let n = current.length; n < replicas; n++) this.addPod(false);
+    const counted = this.pods.filter((p) => p.state !== 'terminating' && !(this.rolling && this.isOutdated(p)));
+    for (let n = counted.length; n < replicas; n++) this.addPod(false);
     // Remove the least advanced pods first: pending, then starting, then the newest ready.
     const rank = { pending: 0, starting: 1, ready: 2, terminating: 3, gone: 4 };
-    const victims = current.sort((a, b) => rank[a.state] - rank[b.state] || b.createdAt - a.createdAt).slice(0, Math.max(0, current.length - replicas));
+    const victims = counted.sort((a, b) => rank[a.state] - rank[b.state] || b.createdAt - a.createdAt).slice(0, Math.max(0, counted.length - replicas));
     for (const pod of victims) this.terminate(pod);
   }
 
   /**
-   * Changes the cores per replica and/or the variant. recreate: all pods go at once and new ones
-   * start (a capacity dip, as a VPA restart causes); rolling: new pods start while the old serve,
-   * each ready one retiring an old one (both billed meanwhile); in-place: each pod's cores change
-   * after the resize delay, without a restart (cores only).
+   * Changes the cores per replica and/or the variant of every pod. recreate: all pods go at once
+   * and new ones start (a capacity dip, as a restart causes); rolling: new pods start while the old
+   * serve, each ready one retiring an old one (both billed meanwhile); in-place: each pod's cores
+   * change after the resize delay, without a restart (cores only).
    */
   reconfigure(change: { cores?: number; variant?: Variant }, strategy: ReplaceStrategy): void {
-    const cores = change.cores ?? this.podCores;
+    this.podCores = change.cores ?? this.podCores;
     if (strategy === 'in-place') {
       if (change.variant !== undefined) throw new Error('an in-place change cannot replace the variant');
-      this.podCores = cores;
-      for (const pod of this.pods) if (pod.state !== 'terminating') this.sim.post(this.sim.now + this.spec.lifecycle.resizeSeconds, this, RESIZED, pod);
+      for (const pod of this.pods) if (pod.state !== 'terminating') this.resizePod(pod, this.podCores, false);
       return;
     }
-    this.podCores = cores;
     this.variant = change.variant ?? this.variant;
     const outdated = this.pods.filter((p) => p.state !== 'terminating' && this.isOutdated(p));
+    if (outdated.length === 0) return;
     if (strategy === 'recreate') for (const pod of outdated) this.terminate(pod);
-    else for (const pod of outdated) if (pod.state !== 'ready') this.terminate(pod);
+    else {
+      this.rolling = true;
+      for (const pod of outdated) if (pod.state !== 'ready') this.terminate(pod);
+    }
     this.scaleTo(this.desiredReplicas);
   }
 
+  /** Desired replicas (what `scaleTo` last set). */
+  desired(): number {
+    return this.desiredReplicas;
+  }
+
+  /** Cores new pods get. */
+  templateCores(): number {
+    return this.podCores;
+  }
+
+  variantName(): string {
+    return this.variant.name;
+  }
+
+  /** New batching limits, for every queue of this deployment from now on. */
+  setBatching(maxBatch: number, maxWaitSeconds: number): void {
+    this.policy.maxBatch = Math.max(1, Math.round(maxBatch));
+    this.policy.maxWaitSeconds = Math.max(0, maxWaitSeconds);
+    this.central?.dispatch();
+    for (const pod of this.pods) pod.batcher?.dispatch();
+  }
+
+  /** The cores new pods get, leaving running pods alone (what VPA's admission controller sets). */
+  setTemplateCores(cores: number): void {
+    this.podCores = cores;
+  }
+
+  /** Deletes one pod; its ReplicaSet starts a replacement from the current template at once. */
+  evict(pod: Pod): void {
+    if (pod.state === 'terminating' || pod.state === 'gone') return;
+    this.terminate(pod);
+    this.addPod(false);
+  }
+
+  /**
+   * Resizes one pod's cores in place after the resize delay. A resize the node cannot fit waits
+   * for room (Kubernetes: Deferred); with `evictIfDeferred`, it evicts the pod instead, as VPA's
+   * InPlaceOrRecreate falls back to eviction (after 5 minutes there; at once here).
+   */
+  resizePod(pod: Pod, cores: number, evictIfDeferred: boolean): void {
+    this.pendingResize.set(pod, { cores, evictIfDeferred });
+    this.sim.post(this.sim.now + this.spec.lifecycle.resizeSeconds, this, RESIZED, pod);
+  }
+
   private applyResize(pod: Pod): void {
-    if (pod.state === 'gone' || pod.state === 'terminating' || pod.cores === this.podCores) return;
-    const extra = this.podCores - pod.cores;
+    const request = this.pendingResize.get(pod);
+    this.pendingResize.delete(pod);
+    if (request === undefined || pod.state === 'gone' || pod.state === 'terminating' || pod.cores === request.cores) return;
+    const extra = request.cores - pod.cores;
     const apply = () => {
       if (pod.state === 'gone' || pod.state === 'terminating' || pod.node === null) return true;
       if (!this.cluster.nodes.resize(pod.node, extra)) return false;
@@ -305,9 +369,11 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
       if (extra < 0) this.cluster.retryWaiting();
       return true;
     };
-    // A resize the node cannot fit now is deferred until resources free up (Kubernetes: Deferred).
-    if (pod.state === 'pending') pod.cores = this.podCores;
-    else this.cluster.wait({ retry: apply });
+    if (pod.state === 'pending') pod.cores = request.cores;
+    else if (!apply()) {
+      if (request.evictIfDeferred) this.evict(pod);
+      else this.cluster.wait({ retry: apply });
+    }
   }
 
   /** Matches a ready pod's lanes to its concurrency after a resize. */

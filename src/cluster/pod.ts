@@ -43,6 +43,15 @@ export class Pod {
   outstanding = 0;
   /** The pod's own queue and batcher (per-replica queues); null with a central queue. */
   batcher: Batcher | null = null;
+  /** When the pod was placed and started, and when it became ready (NaN until then). */
+  startTime = NaN;
+  readyTime = NaN;
+  /** Requests it has finished. */
+  served = 0;
+  // ∫ busy lanes dt, for the CPU usage metrics-server would report.
+  private busy = 0;
+  private busyArea = 0;
+  private lastChange = 0;
 
   constructor(
     readonly id: number,
@@ -50,6 +59,18 @@ export class Pod {
     readonly variant: Variant,
     readonly createdAt: number,
   ) {}
+
+  /** A lane started (+1) or finished (−1) a batch at `now`. */
+  laneBusy(now: number, delta: 1 | -1): void {
+    this.busyArea += this.busy * (now - this.lastChange);
+    this.lastChange = now;
+    this.busy += delta;
+  }
+
+  /** ∫ busy lanes dt up to `now` (lane-seconds). */
+  busySeconds(now: number): number {
+    return this.busyArea + this.busy * (now - this.lastChange);
+  }
 
   busyLanes(): number {
     let busy = 0;

@@ -6,7 +6,10 @@ import { RunMetrics, type RequestLog } from '../metrics/run-metrics.js';
 import type { WindowRow } from '../metrics/timeseries.js';
 import type { Request } from '../workload/request.js';
 import { ArrivalFeeder, openArrivals } from '../workload/workload.js';
-import { buildWorld, type World } from './build.js';
+import { InputError } from '../errors.js';
+import { createPolicy } from '../policies/schema.js';
+import { buildWorld, variantOf, type World } from './build.js';
+import { Controller } from './controller.js';
 import type { Spec } from './spec.js';
 import { summarize, type Summary } from './summary.js';
 
@@ -34,8 +37,17 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
   const arrivals = openArrivals(spec.workload, streams, spec.workload.trace && resolve(spec.workload.trace.file));
   const horizon = spec.duration ?? Infinity;
   const feeder = new ArrivalFeeder(sim, arrivals, world.service, spec.workload.slo ?? Infinity, horizon);
+  const policy = createPolicy(spec.policy, spec.metricsServer.scrapeSeconds);
+  const controller =
+    policy === null
+      ? null
+      : new Controller(sim, world, metrics, policy, spec.metricsServer.scrapeSeconds, (d, variant) => {
+          if (d.spec.profile === undefined) throw new InputError(`policy ${policy.name}: deployment "${d.name}" has no profile to take variant "${variant}" from`);
+          return variantOf({ ...d.spec, profile: { ...d.spec.profile, variant } }, streams, resolve);
+        });
   metrics.start();
   feeder.start();
+  controller?.start();
 
   const end = () => (spec.duration ?? (feeder.exhausted ? arrivals.end : Infinity));
   const step = Number.isFinite(horizon) ? horizon / 100 : OPEN_ENDED_STEP_SECONDS;
@@ -49,7 +61,7 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
   metrics.finish(duration);
   const inFlight = inFlightRequests(world);
   for (const [request, where] of inFlight) metrics.inFlight(request, where);
-  const summary = summarize(spec, metrics, duration, inFlight.size, sim.eventsHandled, (performance.now() - wallStart) / 1000);
+  const summary = summarize(spec, metrics, duration, inFlight.size, sim.eventsHandled, controller?.reconfigurations ?? 0, (performance.now() - wallStart) / 1000);
   metrics.destroy();
   checkConservation(summary, world.service.live);
   return summary;

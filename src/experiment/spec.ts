@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { clusterSchema, deploymentSchema, networkSchema, pipelineSchema } from '../cluster/schema.js';
-import { policySchema } from '../policies/schema.js';
+import { policySchema, policyTarget } from '../policies/schema.js';
 import { workloadSchema } from '../workload/schema.js';
 
 /** An experiment spec: one simulated run. All times are in seconds. */
@@ -23,6 +23,15 @@ export const specSchema = z
     deployments: z.array(deploymentSchema).min(1),
     pipelines: z.array(pipelineSchema).optional().describe('Services of several stages; requests go to a pipeline or straight to a deployment'),
     policy: policySchema.default({ name: 'static' }),
+    metricsServer: z
+      .strictObject({
+        scrapeSeconds: z
+          .number()
+          .positive()
+          .default(15)
+          .describe('How often pod CPU usage is sampled (metrics-server --metric-resolution; 15 s, a common setting: the upstream default is 60 s)'),
+      })
+      .default({ scrapeSeconds: 15 }),
   })
   .superRefine((spec, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -56,6 +65,8 @@ export const specSchema = z
       const sinks = pipeline.stages.filter((stage) => !parents.has(stage.name));
       if (sinks.length !== 1) issue(['pipelines', p, 'stages'], `expected exactly one last stage (no stage after it), got ${sinks.length}`);
     });
+    const controlled = policyTarget(spec.policy);
+    if (controlled !== undefined && !names.includes(controlled)) issue(['policy', 'deployment'], `expected one of ${quoted(names)}, got "${controlled}"`);
     const target = spec.workload.target;
     const pipelineNames = (spec.pipelines ?? []).map((p) => p.name);
     if (target !== undefined) {

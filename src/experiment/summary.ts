@@ -37,6 +37,9 @@ export interface Summary {
   /** Mean pipeline accuracy of the completed requests (for one stage: of the variant that served them); null when unknown. */
   accuracy: number | null;
   events: number;
+  /** The policy that ran, and how many changes it made (scaling, resizing, evictions, weights). */
+  policy: string;
+  reconfigurations: number;
   deployments: DeploymentSummary[];
   wallSeconds: number;
 }
@@ -47,6 +50,7 @@ export function summarize(
   duration: number,
   inFlight: number,
   events: number,
+  reconfigurations: number,
   wallSeconds: number,
 ): Summary {
   const perDeployment = metrics.deployments.map((d): DeploymentSummary => {
@@ -83,6 +87,8 @@ export function summarize(
     coreSeconds: round(coreSeconds),
     accuracy: metrics.accuracyCount === 0 ? null : round(metrics.accuracySum / metrics.accuracyCount),
     events,
+    policy: spec.policy.name,
+    reconfigurations,
     deployments: perDeployment,
     wallSeconds: round(wallSeconds, 3),
   };

@@ -1,0 +1,202 @@
+import { z } from 'zod';
+import type { Action, DeploymentObservation, Observation, Policy } from './types.js';
+
+/**
+ * Kubernetes' Vertical Pod Autoscaler for CPU, following kubernetes/autoscaler
+ * vertical-pod-autoscaler (recommender: model/aggregations_config.go, util/decaying_histogram.go,
+ * logic/estimator.go; updater: priority/, restriction/). Defaults are its own: 1 min recommender and
+ * updater loops, 24 h half-life, target p90 × 1.15, bounds p50/p95 with the confidence factor,
+ * 25 millicores minimum, updater min-replicas 2, eviction tolerance 0.5, 12 h lifetime before an
+ * in-range update of at least 10%. Shorten half-life and lifetime for short experiments.
+ */
+export const vpaSchema = z
+  .strictObject({
+    name: z.literal('vpa'),
+    deployment: z.string(),
+    mode: z.enum(['Off', 'Recreate', 'InPlaceOrRecreate']).default('Recreate').describe('Off: recommend only; Recreate: evict pods, new ones get the target; InPlaceOrRecreate: resize in place, evict if it cannot'),
+    minCores: z.number().positive().default(0.025).describe('minAllowed CPU'),
+    maxCores: z.number().positive().default(1000).describe('maxAllowed CPU'),
+    wholeCores: z.boolean().default(false).describe('Round recommendations up to whole cores (VPA\'s integer-CPU post-processor)'),
+    recommenderIntervalSeconds: z.number().positive().default(60),
+    updaterIntervalSeconds: z.number().positive().default(60),
+    halfLifeSeconds: z.number().positive().default(86_400).describe('--cpu-histogram-decay-half-life'),
+    targetPercentile: z.number().min(0).max(1).default(0.9),
+    lowerBoundPercentile: z.number().min(0).max(1).default(0.5),
+    upperBoundPercentile: z.number().min(0).max(1).default(0.95),
+    safetyMargin: z.number().nonnegative().default(0.15).describe('--recommendation-margin-fraction'),
+    confidenceIntervalSeconds: z.number().positive().default(86_400).describe('--confidence-interval-cpu'),
+    minReplicas: z.number().int().nonnegative().default(2).describe('Updater: no updates below this many live replicas'),
+    evictionTolerance: z.number().min(0).max(1).default(0.5),
+    podLifetimeThresholdSeconds: z.number().nonnegative().default(43_200).describe('--in-recommendation-bounds-eviction-lifetime-threshold'),
+    minChangeFraction: z.number().nonnegative().default(0.1).describe('--pod-update-threshold'),
+  })
+  .refine((v) => v.minCores <= v.maxCores, { message: 'minCores must not exceed maxCores', path: ['minCores'] });
+
+export type VpaSpec = z.infer<typeof vpaSchema>;
+
+/** aggregations_config.go: CPU buckets start at 0.01 cores, each 5% wider, up to 1000 cores. */
+const FIRST_BUCKET = 0.01;
+const RATIO = 1.05;
+const MAX_CORES = 1000;
+/** A CPU sample's weight (minSampleWeight); before 2025 it was max(request, 0.1). */
+const SAMPLE_WEIGHT = 0.1;
+const EPSILON = 0.001 * 0.1;
+const MIN_CPU_CORES = 0.025;
+
+/**
+ * An exponential histogram whose samples gain weight 2^((t − reference)/halfLife): newer samples
+ * count more, which is old samples decaying. The reference moves forward before weights overflow.
+ */
+export class DecayingHistogram {
+  readonly weights: Float64Array;
+  private total = 0;
+  private reference = NaN;
+
+  constructor(private readonly halfLife: number) {
+    const buckets = Math.ceil(Math.log((MAX_CORES * (RATIO - 1)) / FIRST_BUCKET + 1) / Math.log(RATIO)) + 1;
+    this.weights = new Float64Array(buckets);
+  }
+
+  static bucketStart(i: number): number {
+    return (FIRST_BUCKET * (RATIO ** i - 1)) / (RATIO - 1);
+  }
+
+  private bucket(value: number): number {
+    if (value < FIRST_BUCKET) return 0;
+    const i = Math.floor(Math.log((value * (RATIO - 1)) / FIRST_BUCKET + 1) / Math.log(RATIO));
+    return Math.min(i, this.weights.length - 1);
+  }
+
+  add(value: number, weight: number, time: number): void {
+    if (Number.isNaN(this.reference)) this.reference = Math.floor(time / this.halfLife) * this.halfLife;
+    let exponent = (time - this.reference) / this.halfLife;
+    if (exponent > 100) {
+      // Move the reference to a multiple of the half-life and rescale, as decaying_histogram.go does.
+      const shift = Math.floor((time - this.reference) / this.halfLife) * this.halfLife;
+      const factor = 2 ** (-shift / this.halfLife);
+      for (let i = 0; i < this.weights.length; i++) this.weights[i] *= factor;
+      this.total *= factor;
+      this.reference += shift;
+      exponent = (time - this.reference) / this.halfLife;
+    }
+    const w = weight * 2 ** exponent;
+    this.weights[this.bucket(value)] += w;
+    this.total += w;
+  }
+
+  /** The end of the bucket where the cumulative weight reaches p of the total (the last bucket: its start). */
+  percentile(p: number): number {
+    if (this.total < EPSILON) return 0;
+    let cumulative = 0;
+    for (let i = 0; i < this.weights.length; i++) {
+      cumulative += this.weights[i];
+      if (cumulative >= p * this.total) return i === this.weights.length - 1 ? DecayingHistogram.bucketStart(i) : DecayingHistogram.bucketStart(i + 1);
+    }
+    return DecayingHistogram.bucketStart(this.weights.length - 1);
+  }
+}
+
+export interface Recommendation {
+  target: number;
+  lowerBound: number;
+  upperBound: number;
+}
+
+export class Vpa implements Policy {
+  readonly name = 'vpa';
+  readonly intervalSeconds: number;
+  readonly firstDecisionSeconds: number;
+  readonly histogram: DecayingHistogram;
+  private firstSample = NaN;
+  private lastSample = NaN;
+  private samples = 0;
+  private readonly seen = new Map<number, number>();
+  private nextUpdate: number;
+  private applied = NaN;
+  recommendation: Recommendation | null = null;
+
+  constructor(readonly spec: VpaSpec) {
+    this.histogram = new DecayingHistogram(spec.halfLifeSeconds);
+    this.intervalSeconds = spec.recommenderIntervalSeconds;
+    this.firstDecisionSeconds = spec.recommenderIntervalSeconds;
+    this.nextUpdate = spec.updaterIntervalSeconds;
+  }
+
+  decide(o: Observation): Action[] {
+    const d = o.deployments.find((x) => x.name === this.spec.deployment);
+    if (d === undefined) return [];
+    this.record(d);
+    this.recommendation = this.recommend();
+    if (o.now + 1e-9 < this.nextUpdate || this.spec.mode === 'Off' || this.recommendation === null) return [];
+    this.nextUpdate = o.now + this.spec.updaterIntervalSeconds;
+    return this.update(d, o.now, this.recommendation);
+  }
+
+  /** Each new metrics-server sample of a pod's CPU usage goes into the histogram. */
+  private record(d: DeploymentObservation): void {
+    for (const pod of d.pods) {
+      if (pod.cpuUsageCores === null || pod.metricTime === null || this.seen.get(pod.id) === pod.metricTime) continue;
+      this.seen.set(pod.id, pod.metricTime);
+      this.histogram.add(pod.cpuUsageCores, SAMPLE_WEIGHT, pod.metricTime);
+      if (Number.isNaN(this.firstSample)) this.firstSample = pod.metricTime;
+      this.lastSample = Math.max(Number.isNaN(this.lastSample) ? -Infinity : this.lastSample, pod.metricTime);
+      this.samples++;
+    }
+  }
+
+  /** estimator.go: percentiles with the safety margin, bounds widened by the confidence in the history. */
+  recommend(): Recommendation | null {
+    if (this.samples === 0) return null;
+    const s = this.spec;
+    const day = s.confidenceIntervalSeconds;
+    const confidence = Math.min((this.lastSample - this.firstSample) / day, this.samples / (day / 60));
+    const margin = 1 + s.safetyMargin;
+    const bound = (v: number) => {
+      const floored = Math.max(v, MIN_CPU_CORES);
+      const capped = Math.min(Math.max(floored, s.minCores), s.maxCores);
+      return s.wholeCores ? Math.min(Math.ceil(capped - 1e-9), Math.max(1, Math.floor(s.maxCores))) : capped;
+    };
+    return {
+      target: bound(this.histogram.percentile(s.targetPercentile) * margin),
+      lowerBound: bound(this.histogram.percentile(s.lowerBoundPercentile) * margin * (1 + 0.001 / confidence) ** -2),
+      upperBound: bound(this.histogram.percentile(s.upperBoundPercentile) * margin * (1 + 1 / confidence)),
+    };
+  }
+
+  /** The updater: which pods to update this round, within the disruption budget. */
+  private update(d: DeploymentObservation, now: number, r: Recommendation): Action[] {
+    const s = this.spec;
+    const actions: Action[] = [];
+    // New pods get the target (the admission controller).
+    if (r.target !== this.applied) {
+      this.applied = r.target;
+      actions.push({ kind: 'template', deployment: d.name, cores: r.target });
+    }
+    const running = d.pods.filter((p) => p.phase === 'Running');
+    if (running.length < s.minReplicas) return actions;
+    const candidates = running
+      .map((p) => {
+        const request = p.cpuRequestCores;
+        const outside = request < r.lowerBound || request > r.upperBound;
+        const diff = Math.abs(request - r.target) / request;
+        const old = p.startTime !== null && now - p.startTime >= s.podLifetimeThresholdSeconds;
+        return { pod: p, outside, diff, eligible: request !== r.target && (outside || (old && diff >= s.minChangeFraction)) };
+      })
+      .filter((c) => c.eligible)
+      .sort((a, b) => Number(b.outside) - Number(a.outside) || b.diff - a.diff);
+    // Disruption budget (pods_restriction_factory.go): at most trunc(replicas × tolerance) at once, and at least one.
+    const tolerance = Math.trunc(d.replicas * s.evictionTolerance);
+    let disrupted = 0;
+    for (const c of candidates) {
+      const allowed = running.length - disrupted > d.replicas - tolerance || (running.length === d.replicas && tolerance === 0 && disrupted === 0);
+      if (!allowed) break;
+      disrupted++;
+      actions.push(
+        s.mode === 'Recreate'
+          ? { kind: 'evict', deployment: d.name, pod: c.pod.id }
+          : { kind: 'resize-pod', deployment: d.name, pod: c.pod.id, cores: r.target, evictIfDeferred: true },
+      );
+    }
+    return actions;
+  }
+}
