@@ -17,7 +17,7 @@ function withinRow(activity: number, lower: number, upper: number): boolean {
   return activity >= lower - slack(lower) && activity <= upper + slack(upper);
 }
 
-async function solve(model: MilpModel): Promise<MilpSolution> {
+function solveLoaded(model: MilpModel): MilpSolution {
   const indexed = indexModel(model);
   const start = performance.now();
   const lowers: number[] = [];
@@ -72,5 +72,5 @@ async function solve(model: MilpModel): Promise<MilpSolution> {
 }
 
 export function createBruteForceSolver(): MilpSolver {
-  return { name: 'brute-force', solve };
+  return { name: 'brute-force', load: async () => {}, solveLoaded, solve: async (model) => solveLoaded(model) };
 }

@@ -21,9 +21,11 @@ async function instantiate(): Promise<GLPK> {
   return factory();
 }
 
-function loadGlpk(): Promise<GLPK> {
+let loaded: GLPK | undefined;
+
+async function load(): Promise<void> {
   runtime ??= instantiate();
-  return runtime;
+  loaded = await runtime;
 }
 
 /** GLPK's bound type for an interval, shared by rows and columns. */
@@ -72,9 +74,10 @@ function classifyUndefined(glpk: GLPK, lp: LP): 'infeasible' | 'unbounded' | und
   return undefined;
 }
 
-async function solve(model: MilpModel): Promise<MilpSolution> {
+function solveLoaded(model: MilpModel): MilpSolution {
   const indexed = indexModel(model);
-  const glpk = await loadGlpk();
+  const glpk = loaded;
+  if (glpk === undefined) throw new Error('GLPK is not loaded: await load() first');
   const start = performance.now();
   const lp = toGlpkLp(glpk, indexed);
   const { status, vars } = glpk.solve(lp, { msglev: glpk.GLP_MSG_OFF, mipgap: 0 }).result;
@@ -90,5 +93,5 @@ async function solve(model: MilpModel): Promise<MilpSolution> {
 }
 
 export function createGlpkSolver(): MilpSolver {
-  return { name: 'glpk', solve };
+  return { name: 'glpk', load, solveLoaded, solve: async (model) => (await load(), solveLoaded(model)) };
 }

@@ -16,11 +16,12 @@ const OPTIONS = {
 };
 
 let runtime: Promise<Highs> | undefined;
+let loaded: Highs | undefined;
 
-/** Instantiating the wasm takes tens of milliseconds, so it happens once, on the first solve. */
-function loadHighs(): Promise<Highs> {
+/** Instantiating the wasm takes tens of milliseconds, so it happens once. */
+async function load(): Promise<void> {
   runtime ??= import('highs').then((module) => module.default());
-  return runtime;
+  loaded = await runtime;
 }
 
 function solveLp(highs: Highs, lp: string): LegacyHighsSolution {
@@ -30,9 +31,10 @@ function solveLp(highs: Highs, lp: string): LegacyHighsSolution {
   return result;
 }
 
-async function solve(model: MilpModel): Promise<MilpSolution> {
+function solveLoaded(model: MilpModel): MilpSolution {
   const indexed = indexModel(model);
-  const highs = await loadHighs();
+  const highs = loaded;
+  if (highs === undefined) throw new Error('HiGHS is not loaded: await load() first');
   const start = performance.now();
   const result = solveLp(highs, renderLpFormat(indexed));
   const seconds = (performance.now() - start) / 1000;
@@ -55,5 +57,5 @@ async function solve(model: MilpModel): Promise<MilpSolution> {
 }
 
 export function createHighsSolver(): MilpSolver {
-  return { name: 'highs', solve };
+  return { name: 'highs', load, solveLoaded, solve: async (model) => (await load(), solveLoaded(model)) };
 }

@@ -53,6 +53,10 @@ export interface MilpSolution {
 
 export interface MilpSolver {
   name: string;
+  /** Loads the backend (its wasm) once; `solveLoaded` needs it done. */
+  load(): Promise<void>;
   /** Proves optimality (zero relative MIP gap) or says why not; rejects bad models with InputError. */
   solve(model: MilpModel): Promise<MilpSolution>;
+  /** The same, synchronously, once loaded: for controllers deciding inside a simulation event. */
+  solveLoaded(model: MilpModel): MilpSolution;
 }
