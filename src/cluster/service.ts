@@ -130,7 +130,9 @@ export class Service implements RequestSink, StageExit, EventHandler {
     if (variants.length === 1) return variants[0];
     switch (stage.router) {
       case 'weighted-round-robin': {
-        const i = stage.wrr.next();
+        // Like InfAdapter's dispatcher, send only to variants that have ready pods, while any does.
+        let i = stage.wrr.next((k) => variants[k].readyReplicaCount() > 0);
+        if (i < 0) i = stage.wrr.next();
         return i < 0 ? null : variants[i];
       }
       case 'random': {

@@ -10,6 +10,7 @@ import { InputError } from '../errors.js';
 import { createPolicy } from '../policies/schema.js';
 import { buildWorld, variantOf, type World } from './build.js';
 import { Controller } from './controller.js';
+import type { Deployment } from '../cluster/deployment.js';
 import type { Spec } from './spec.js';
 import { summarize, type Summary } from './summary.js';
 
@@ -37,7 +38,16 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
   const arrivals = openArrivals(spec.workload, streams, spec.workload.trace && resolve(spec.workload.trace.file));
   const horizon = spec.duration ?? Infinity;
   const feeder = new ArrivalFeeder(sim, arrivals, world.service, spec.workload.slo ?? Infinity, horizon);
-  const policy = createPolicy(spec.policy, spec.metricsServer.scrapeSeconds);
+  const policy = createPolicy(spec.policy, {
+    metricWindowSeconds: spec.metricsServer.scrapeSeconds,
+    variants: (names) =>
+      names.map((name) => {
+        const d = world.deployments.get(name) as Deployment;
+        if (d.accuracy === null) throw new InputError(`policy ${spec.policy.name}: deployment "${name}" has no accuracy (give one, or a profile that has it)`);
+        return { deployment: name, variant: d.variantName(), accuracy: d.accuracy, loadSeconds: d.spec.lifecycle.modelLoadSeconds };
+      }),
+  });
+  await policy?.prepare?.();
   const controller =
     policy === null
       ? null
@@ -61,7 +71,7 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
   metrics.finish(duration);
   const inFlight = inFlightRequests(world);
   for (const [request, where] of inFlight) metrics.inFlight(request, where);
-  const summary = summarize(spec, metrics, duration, inFlight.size, sim.eventsHandled, controller?.reconfigurations ?? 0, (performance.now() - wallStart) / 1000);
+  const summary = summarize(spec, metrics, duration, inFlight.size, sim.eventsHandled, controller?.reconfigurations ?? 0, policy?.solveSeconds, (performance.now() - wallStart) / 1000);
   metrics.destroy();
   checkConservation(summary, world.service.live);
   return summary;

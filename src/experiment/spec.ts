@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { clusterSchema, deploymentSchema, networkSchema, pipelineSchema } from '../cluster/schema.js';
-import { policySchema, policyTarget } from '../policies/schema.js';
+import { policySchema, policyTargets } from '../policies/schema.js';
 import { workloadSchema } from '../workload/schema.js';
 
 /** An experiment spec: one simulated run. All times are in seconds. */
@@ -65,8 +65,9 @@ export const specSchema = z
       const sinks = pipeline.stages.filter((stage) => !parents.has(stage.name));
       if (sinks.length !== 1) issue(['pipelines', p, 'stages'], `expected exactly one last stage (no stage after it), got ${sinks.length}`);
     });
-    const controlled = policyTarget(spec.policy);
-    if (controlled !== undefined && !names.includes(controlled)) issue(['policy', 'deployment'], `expected one of ${quoted(names)}, got "${controlled}"`);
+    for (const controlled of policyTargets(spec.policy)) {
+      if (!names.includes(controlled)) issue(['policy', 'deployments' in spec.policy ? 'deployments' : 'deployment'], `expected one of ${quoted(names)}, got "${controlled}"`);
+    }
     const target = spec.workload.target;
     const pipelineNames = (spec.pipelines ?? []).map((p) => p.name);
     if (target !== undefined) {

@@ -40,6 +40,8 @@ export interface Summary {
   /** The policy that ran, and how many changes it made (scaling, resizing, evictions, weights). */
   policy: string;
   reconfigurations: number;
+  /** Per-decision solve time of an optimising policy (ms); null for others. */
+  solveMs: { decisions: number; mean: number; max: number } | null;
   deployments: DeploymentSummary[];
   wallSeconds: number;
 }
@@ -51,6 +53,7 @@ export function summarize(
   inFlight: number,
   events: number,
   reconfigurations: number,
+  solveSeconds: number[] | undefined,
   wallSeconds: number,
 ): Summary {
   const perDeployment = metrics.deployments.map((d): DeploymentSummary => {
@@ -89,6 +92,14 @@ export function summarize(
     events,
     policy: spec.policy.name,
     reconfigurations,
+    solveMs:
+      solveSeconds === undefined || solveSeconds.length === 0
+        ? null
+        : {
+            decisions: solveSeconds.length,
+            mean: round((solveSeconds.reduce((a, b) => a + b, 0) / solveSeconds.length) * 1000, 3),
+            max: round(Math.max(...solveSeconds) * 1000, 3),
+          },
     deployments: perDeployment,
     wallSeconds: round(wallSeconds, 3),
   };

@@ -63,5 +63,9 @@ export interface Policy {
   readonly name: string;
   readonly intervalSeconds: number;
   readonly firstDecisionSeconds: number;
+  /** Asynchronous set-up before the run (loading a solver); decisions themselves are synchronous. */
+  prepare?(): Promise<void>;
   decide(observation: Observation): Action[];
+  /** Solve time of each decision (seconds), for policies that optimise. */
+  readonly solveSeconds?: number[];
 }
