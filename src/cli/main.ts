@@ -4,6 +4,7 @@ import { calibrateCommand } from './calibrate-command.js';
 import { capacityCommand } from './capacity-command.js';
 import { compareCommand } from './compare-command.js';
 import { plotCommand } from './plot-command.js';
+import { reproduceCommand } from './reproduce-command.js';
 import { runCommand } from './run-command.js';
 import { schemaCommand } from './schema-command.js';
 
@@ -69,6 +70,16 @@ program
   .description('draw a run\'s timeseries.csv (load, replicas and cores, P99, SLO violations) as PNG and SVG')
   .argument('<dir>', 'a folder written by servesim run')
   .action(plotCommand);
+
+program
+  .command('reproduce')
+  .description('reproduce a paper\'s comparison: runs, table.csv, figures and report.html (paper: infadapter)')
+  .argument('<paper>', 'infadapter')
+  .option('-o, --out <dir>', 'output folder (default: results/paper/<paper>)')
+  .option('--seeds <n>', 'seeds per policy', '3')
+  .option('--quick', 'one seed and no sensitivity sweep')
+  .option('-q, --quiet', 'print nothing on success')
+  .action(reproduceCommand);
 
 program
   .command('schema')

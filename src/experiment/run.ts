@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { RandomStreams } from '../engine/random.js';
 import { Simulator } from '../engine/simulator.js';
 import { initHistograms } from '../metrics/latency-stats.js';
-import { RunMetrics, type RequestLog } from '../metrics/run-metrics.js';
+import { RunMetrics, type RequestLog, type ServiceWindowRow } from '../metrics/run-metrics.js';
 import type { WindowRow } from '../metrics/timeseries.js';
 import type { Request } from '../workload/request.js';
 import { ArrivalFeeder, openArrivals } from '../workload/workload.js';
@@ -18,6 +18,8 @@ export interface RunOptions {
   /** Turns a data file named in the spec (trace, profile, bandwidth log) into a readable path. */
   resolve?: (file: string) => string;
   onRow?: (row: WindowRow) => void;
+  /** End-to-end rows per window over the whole service (not written to timeseries.csv). */
+  onServiceRow?: (row: ServiceWindowRow) => void;
   requestLog?: RequestLog;
   /** Called between steps with the fraction done, in [0, 1]. */
   onProgress?: (fraction: number) => void;
@@ -32,7 +34,7 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
   const wallStart = performance.now();
   const sim = new Simulator();
   const streams = new RandomStreams(spec.seed);
-  const metrics = new RunMetrics(sim, spec.window, options.onRow ?? (() => {}), options.requestLog ?? null);
+  const metrics = new RunMetrics(sim, spec.window, options.onRow ?? (() => {}), options.requestLog ?? null, options.onServiceRow ?? null);
   const resolve = options.resolve ?? ((file: string) => file);
   const world = buildWorld(spec, sim, streams, metrics, resolve);
   const arrivals = openArrivals(spec.workload, streams, spec.workload.trace && resolve(spec.workload.trace.file));

@@ -31,6 +31,17 @@ export interface DeploymentView {
 
 export type RequestStatus = 'completed' | 'dropped' | 'in_flight';
 
+/** End-to-end figures of one window over the whole service (all deployments). */
+export interface ServiceWindowRow {
+  t: number;
+  arrivalRps: number;
+  completed: number;
+  p99Ms: number | null;
+  sloViolations: number;
+  accuracy: number | null;
+  cores: number;
+}
+
 /** Receives every request once, at the end of its life (or at the end of the run). */
 export type RequestLog = (request: Request, deployment: string, status: RequestStatus, endTime: number) => void;
 
@@ -99,12 +110,21 @@ export class RunMetrics implements EventHandler {
   sloViolations = 0;
   private windowStart = 0;
 
+  /** End-to-end figures of the window now open, kept only when someone listens for them. */
+  private serviceWindow: { arrived: number; latency: hdr.Histogram; completed: number; violations: number; accuracySum: number; accuracyCount: number } | null = null;
+  private arrivedAtWindowStart = 0;
+
   constructor(
     private readonly sim: Simulator,
     private readonly windowSeconds: number,
     private readonly onRow: (row: WindowRow) => void,
     private readonly requestLog: RequestLog | null,
-  ) {}
+    private readonly onServiceRow: ((row: ServiceWindowRow) => void) | null = null,
+  ) {
+    if (onServiceRow !== null) {
+      this.serviceWindow = { arrived: 0, latency: createLatencyHistogram(), completed: 0, violations: 0, accuracySum: 0, accuracyCount: 0 };
+    }
+  }
 
   track(view: DeploymentView, stageSloSeconds?: number): DeploymentMetrics {
     const metrics = new DeploymentMetrics(view, stageSloSeconds);
@@ -124,6 +144,16 @@ export class RunMetrics implements EventHandler {
 
   /** A request finished end to end: its last stage is done and the response is back. */
   complete(request: Request, where: string, now: number): void {
+    const w = this.serviceWindow;
+    if (w !== null) {
+      w.completed++;
+      w.latency.recordValue(Math.round((now - request.arrivalTime) * 1e6));
+      if (now > request.deadline) w.violations++;
+      if (!Number.isNaN(request.accuracy)) {
+        w.accuracySum += request.accuracy;
+        w.accuracyCount++;
+      }
+    }
     this.completed++;
     this.latency.record(now - request.arrivalTime);
     this.wait.record(request.waitSeconds);
@@ -137,6 +167,7 @@ export class RunMetrics implements EventHandler {
 
   /** A request was dropped somewhere on its way; it counts as an SLO violation. */
   drop(request: Request, where: string, now: number): void {
+    if (this.serviceWindow !== null) this.serviceWindow.violations++;
     this.dropped++;
     this.sloViolations++;
     this.requestLog?.(request, where, 'dropped', now);
@@ -152,6 +183,7 @@ export class RunMetrics implements EventHandler {
   finish(now: number): void {
     if (now > this.windowStart) this.closeWindow(now);
     for (const d of this.deployments) d.windowLatency.destroy();
+    this.serviceWindow?.latency.destroy();
   }
 
   /** Logs a request still in flight when the run ended. */
@@ -191,6 +223,21 @@ export class RunMetrics implements EventHandler {
       d.windowLatency.reset();
       d.windowStartBusySeconds = busy;
       d.windowStartLaneSeconds = lanes;
+    }
+    const w = this.serviceWindow;
+    if (w !== null && this.onServiceRow !== null) {
+      this.onServiceRow({
+        t: this.windowStart,
+        arrivalRps: (this.arrived - this.arrivedAtWindowStart) / length,
+        completed: w.completed,
+        p99Ms: w.completed === 0 ? null : w.latency.getValueAtPercentile(99) / 1000,
+        sloViolations: w.violations,
+        accuracy: w.accuracyCount === 0 ? null : w.accuracySum / w.accuracyCount,
+        cores: this.deployments.reduce((sum, d) => sum + d.view.cores(), 0),
+      });
+      w.completed = w.violations = w.accuracySum = w.accuracyCount = 0;
+      w.latency.reset();
+      this.arrivedAtWindowStart = this.arrived;
     }
     this.windowStart = now;
   }

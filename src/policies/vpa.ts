@@ -29,6 +29,10 @@ export const vpaSchema = z
     evictionTolerance: z.number().min(0).max(1).default(0.5),
     podLifetimeThresholdSeconds: z.number().nonnegative().default(43_200).describe('--in-recommendation-bounds-eviction-lifetime-threshold'),
     minChangeFraction: z.number().nonnegative().default(0.1).describe('--pod-update-threshold'),
+    applyBy: z
+      .enum(['updater', 'restart'])
+      .default('updater')
+      .describe("updater: VPA's own updater evicts or resizes pods; restart: an external loop reads the target and restarts the deployment with it (InfAdapter's VPA baseline)"),
   })
   .refine((v) => v.minCores <= v.maxCores, { message: 'minCores must not exceed maxCores', path: ['minCores'] });
 
@@ -127,8 +131,13 @@ export class Vpa implements Policy {
     if (d === undefined) return [];
     this.record(d);
     this.recommendation = this.recommend();
-    if (o.now + 1e-9 < this.nextUpdate || this.spec.mode === 'Off' || this.recommendation === null) return [];
+    if (o.now + 1e-9 < this.nextUpdate || this.recommendation === null) return [];
     this.nextUpdate = o.now + this.spec.updaterIntervalSeconds;
+    if (this.spec.applyBy === 'restart') {
+      const target = this.recommendation.target;
+      return target === d.coresPerReplica ? [] : [{ kind: 'resize', deployment: d.name, cores: target, strategy: 'rolling' }];
+    }
+    if (this.spec.mode === 'Off') return [];
     return this.update(d, o.now, this.recommendation);
   }
 

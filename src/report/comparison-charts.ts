@@ -1,0 +1,102 @@
+import type { TopLevelSpec } from 'vega-lite';
+import type { ServiceWindowRow } from '../metrics/run-metrics.js';
+
+/** P99 latency, cores and accuracy over time, one line per policy. */
+export function policyTimeseries(runs: { policy: string; rows: ServiceWindowRow[] }[], title: string, sloMs: number): TopLevelSpec {
+  const values = runs.flatMap(({ policy, rows }) =>
+    rows.flatMap((r) => [
+      ...(r.p99Ms === null ? [] : [{ policy, minute: r.t / 60, panel: 'p99', value: Math.max(1, r.p99Ms) }]),
+      { policy, minute: r.t / 60, panel: 'cores', value: r.cores },
+      ...(r.accuracy === null ? [] : [{ policy, minute: r.t / 60, panel: 'accuracy', value: r.accuracy }]),
+    ]),
+  );
+  const panel = (name: string, title: string, scale: Record<string, unknown> = {}, extra: object[] = []) => ({
+    width: 640,
+    height: 140,
+    layer: [
+      {
+        transform: [{ filter: `datum.panel === '${name}'` }],
+        mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.2 },
+        encoding: {
+          x: { field: 'minute', type: 'quantitative', title: 'time (minutes)' },
+          y: { field: 'value', type: 'quantitative', title, scale },
+          color: { field: 'policy', type: 'nominal' },
+        },
+      },
+      ...extra,
+    ],
+  });
+  const slo = { data: { values: [{ y: sloMs }] }, mark: { type: 'rule', strokeDash: [4, 4], color: '#666' }, encoding: { y: { field: 'y', type: 'quantitative' } } };
+  return {
+    title,
+    data: { values },
+    vconcat: [panel('p99', 'P99 latency (ms, log; dashed: SLO)', { type: 'log' }, [slo]), panel('cores', 'cores allocated'), panel('accuracy', 'accuracy (top-1)', { zero: false })],
+  } as TopLevelSpec;
+}
+
+export interface PolicyAggregate {
+  policy: string;
+  sloViolationRate: number;
+  meanCores: number;
+  accuracy: number;
+}
+
+/** SLO violations, cost and accuracy per policy (means over seeds), side by side. */
+export function policyBars(rows: PolicyAggregate[], title: string): TopLevelSpec {
+  const values = rows.flatMap((r) => [
+    { policy: r.policy, metric: 'SLO violations (%)', value: 100 * r.sloViolationRate },
+    { policy: r.policy, metric: 'cost (mean cores)', value: r.meanCores },
+    { policy: r.policy, metric: 'accuracy (top-1, %)', value: 100 * r.accuracy },
+  ]);
+  return {
+    title,
+    data: { values },
+    facet: { column: { field: 'metric', type: 'nominal', title: null, sort: ['SLO violations (%)', 'cost (mean cores)', 'accuracy (top-1, %)'] } },
+    spec: {
+      width: 200,
+      height: 180,
+      mark: { type: 'bar' },
+      encoding: {
+        x: { field: 'policy', type: 'nominal', sort: rows.map((r) => r.policy), title: null },
+        y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
+        color: { field: 'policy', type: 'nominal', legend: null },
+      },
+    },
+    resolve: { scale: { y: 'independent' } },
+  } as TopLevelSpec;
+}
+
+/** Accuracy against cost: a sweep of one policy's resource weight (a line) against fixed points. */
+export function tradeoffChart(sweep: (PolicyAggregate & { weight: number })[], points: PolicyAggregate[], title: string): TopLevelSpec {
+  return {
+    title,
+    width: 420,
+    height: 300,
+    layer: [
+      {
+        data: { values: sweep },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'meanCores', type: 'quantitative', title: 'cost (mean cores)' },
+          y: { field: 'accuracy', type: 'quantitative', title: 'accuracy (top-1)', scale: { zero: false } },
+          color: { value: '#4c78a8' },
+        },
+      },
+      {
+        data: { values: sweep },
+        mark: { type: 'text', dx: 8, dy: -8, align: 'left', fontSize: 9 },
+        encoding: { x: { field: 'meanCores', type: 'quantitative' }, y: { field: 'accuracy', type: 'quantitative' }, text: { field: 'weight', type: 'quantitative' } },
+      },
+      {
+        data: { values: points },
+        mark: { type: 'point', filled: true, size: 70 },
+        encoding: {
+          x: { field: 'meanCores', type: 'quantitative' },
+          y: { field: 'accuracy', type: 'quantitative' },
+          color: { field: 'policy', type: 'nominal' },
+          shape: { field: 'policy', type: 'nominal' },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}

@@ -1,0 +1,38 @@
+/** A self-contained HTML report: a title, notes, tables and inline SVG figures. */
+export interface ReportSection {
+  heading: string;
+  /** Paragraphs of plain text (escaped). */
+  text?: string[];
+  table?: { header: string[]; rows: (string | number)[][] };
+  /** SVG markup, inlined. */
+  svg?: string;
+}
+
+const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export function htmlReport(title: string, sections: ReportSection[]): string {
+  const body = sections
+    .map((s) => {
+      const parts = [`<h2>${escape(s.heading)}</h2>`];
+      for (const p of s.text ?? []) parts.push(`<p>${escape(p)}</p>`);
+      if (s.table) {
+        const head = s.table.header.map((h) => `<th>${escape(h)}</th>`).join('');
+        const rows = s.table.rows.map((r) => `<tr>${r.map((c) => `<td>${escape(String(c))}</td>`).join('')}</tr>`).join('\n');
+        parts.push(`<table><thead><tr>${head}</tr></thead><tbody>\n${rows}\n</tbody></table>`);
+      }
+      if (s.svg) parts.push(`<figure>${s.svg}</figure>`);
+      return `<section>${parts.join('\n')}</section>`;
+    })
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+<style>
+body { font-family: 'DejaVu Sans', system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
+table { border-collapse: collapse; font-size: 0.9em; } th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
+th:first-child, td:first-child { text-align: left; } figure { margin: 1em 0; overflow-x: auto; }
+</style></head>
+<body><h1>${escape(title)}</h1>
+${body}
+</body></html>
+`;
+}
