@@ -101,7 +101,6 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
     if (this.central !== null) return this.enqueue(this.central, request);
     const pod = pickReplica(this.spec.router, this.pods, this.roundRobin++, this.routeUniform);
     if (pod === null) return this.drop(request, 'no ready replica');
-    pod.outstanding++;
     this.enqueue(pod.batcher as Batcher, request);
   }
 
@@ -159,7 +158,6 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
     const now = this.sim.now;
     const { batch, size } = lane;
     lane.size = 0;
-    pod.outstanding -= size;
     pod.served += size;
     pod.laneBusy(now, -1);
     for (let i = 0; i < size; i++) {

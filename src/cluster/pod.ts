@@ -39,8 +39,6 @@ export class Pod {
   state: PodState = 'pending';
   node: Node | null = null;
   readonly lanes: Lane[] = [];
-  /** Requests routed to this pod and not finished (its own queue plus its lanes): for least-outstanding routing. */
-  outstanding = 0;
   /** The pod's own queue and batcher (per-replica queues); null with a central queue. */
   batcher: Batcher | null = null;
   /** When the pod was placed and started, and when it became ready (NaN until then). */
@@ -70,6 +68,13 @@ export class Pod {
   /** ∫ busy lanes dt up to `now` (lane-seconds). */
   busySeconds(now: number): number {
     return this.busyArea + this.busy * (now - this.lastChange);
+  }
+
+  /** Requests waiting in its own queue or in service: what least-outstanding routing compares. */
+  outstanding(): number {
+    let n = this.batcher === null ? 0 : this.batcher.queue.length;
+    for (const lane of this.lanes) n += lane.size;
+    return n;
   }
 
   busyLanes(): number {

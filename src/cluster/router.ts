@@ -11,7 +11,7 @@ export function pickReplica(router: 'round-robin' | 'least-outstanding' | 'rando
   if (ready === 0) return null;
   if (router === 'least-outstanding') {
     let best: Pod | null = null;
-    for (const pod of pods) if (pod.state === 'ready' && (best === null || pod.outstanding < best.outstanding)) best = pod;
+    for (const pod of pods) if (pod.state === 'ready' && (best === null || pod.outstanding() < best.outstanding())) best = pod;
     return best;
   }
   let k = router === 'random' ? Math.floor(u() * ready) : turn % ready;
