@@ -13,7 +13,7 @@ build: $(STAMP)
 	$(NPM) run --silent build
 
 demo: build
-	node bin/servesim.js compare experiments/demo/*.json --out results/demo
+	node bin/servesim.js reproduce infadapter --quick --out results/demo
 
 test: build
 	$(NPM) run --silent typecheck

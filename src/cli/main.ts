@@ -5,6 +5,7 @@ import { capacityCommand } from './capacity-command.js';
 import { compareCommand } from './compare-command.js';
 import { plotCommand } from './plot-command.js';
 import { reproduceCommand } from './reproduce-command.js';
+import { trainPredictorsCommand } from './train-command.js';
 import { runCommand } from './run-command.js';
 import { schemaCommand } from './schema-command.js';
 
@@ -80,6 +81,15 @@ program
   .option('--quick', 'one seed and no sensitivity sweep')
   .option('-q, --quiet', 'print nothing on success')
   .action(reproduceCommand);
+
+program
+  .command('train-predictors')
+  .description("train InfAdapter's and IPA's LSTM load predictors on the Twitter trace (needs the dev dependency @tensorflow/tfjs)")
+  .option('-o, --out <dir>', 'where the weight files go', 'profiles/predictors')
+  .option('--epochs <n>', 'training epochs (default: the papers\' 30)')
+  .option('--seed <n>', 'random seed', '1')
+  .option('-q, --quiet', 'print nothing on success')
+  .action(trainPredictorsCommand);
 
 program
   .command('schema')

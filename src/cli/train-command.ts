@@ -1,0 +1,47 @@
+import { InputError } from '../errors.js';
+import { trainPredictors, writePredictorFile, type Score } from '../policies/predictors/train.js';
+
+export interface TrainPredictorsFlags {
+  out: string;
+  epochs?: string;
+  seed: string;
+  quiet?: boolean;
+}
+
+/**
+ * `servesim train-predictors`: trains InfAdapter's and IPA's LSTM load predictors on the Twitter
+ * trace, writes `<out>/infadapter-lstm.json` and `<out>/ipa-lstm.json`, and prints their test
+ * scores next to simple baselines'.
+ */
+export async function trainPredictorsCommand(flags: TrainPredictorsFlags): Promise<void> {
+  const seed = Number(flags.seed);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`--seed: expected a non-negative integer, got "${flags.seed}"`);
+  const epochs = flags.epochs === undefined ? undefined : Number(flags.epochs);
+  if (epochs !== undefined && (!Number.isSafeInteger(epochs) || epochs < 1)) {
+    throw new InputError(`--epochs: expected a positive integer, got "${flags.epochs}"`);
+  }
+  const command = `servesim train-predictors --out ${flags.out} --seed ${seed}${epochs === undefined ? '' : ` --epochs ${epochs}`}`;
+  const trained = await trainPredictors({
+    seed,
+    epochs,
+    command,
+    onProgress: flags.quiet ? undefined : (status) => process.stderr.write(`\r${status.padEnd(70)}`),
+  });
+  if (!flags.quiet) process.stderr.write('\n');
+  const paths = trained.map((t) => writePredictorFile(flags.out, t.file));
+  if (flags.quiet) return;
+  const lines = [scoreTable(trained.flatMap((t) => t.scores)), ''];
+  for (const [i, t] of trained.entries()) {
+    lines.push(`${paths[i]}: ${String(t.file.training?.epochs)} epochs in ${t.trainingSeconds.toFixed(0)} s`);
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** Test days 15–21.98: one row per predictor, grouped by task. */
+export function scoreTable(scores: Score[]): string {
+  const header = ['task', 'predictor', 'MAPE', 'under-predicted', 'points'];
+  const rows = scores.map((s) => [s.task, s.predictor, `${s.mape.toFixed(1)}%`, `${(100 * s.underPredictionRate).toFixed(1)}%`, String(s.points)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const format = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  return [format(header), ...rows.map(format)].join('\n');
+}
