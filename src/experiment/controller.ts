@@ -30,7 +30,9 @@ interface Sample {
 export class Controller implements EventHandler {
   reconfigurations = 0;
   private readonly samples = new Map<Pod, Sample>();
-  private readonly arrivals: number[] = [];
+  /** Per-second arrival counts, a ring of the last HISTORY_SECONDS. */
+  private readonly arrivals = new Float64Array(HISTORY_SECONDS);
+  private seconds = 0;
   private arrivedBefore = 0;
 
   constructor(
@@ -54,9 +56,8 @@ export class Controller implements EventHandler {
       this.scrape(now);
       this.sim.post(now + this.scrapeSeconds, this, SCRAPE);
     } else if (tag === SECOND) {
-      this.arrivals.push(this.metrics.arrived - this.arrivedBefore);
+      this.arrivals[this.seconds++ % HISTORY_SECONDS] = this.metrics.arrived - this.arrivedBefore;
       this.arrivedBefore = this.metrics.arrived;
-      if (this.arrivals.length > HISTORY_SECONDS) this.arrivals.shift();
       this.sim.post(now + 1, this, SECOND);
     } else {
       for (const action of this.policy.decide(this.observe(now))) this.apply(action);
@@ -88,9 +89,17 @@ export class Controller implements EventHandler {
   observe(now: number): Observation {
     return {
       now,
-      arrivalsPerSecond: this.arrivals.slice(),
+      arrivalsPerSecond: this.history(),
       deployments: [...this.world.deployments.values()].map((d) => this.observeDeployment(d)),
     };
+  }
+
+  /** The arrival counts seen so far (at most the last hour), oldest first. */
+  private history(): number[] {
+    const n = Math.min(this.seconds, HISTORY_SECONDS);
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = this.arrivals[(this.seconds - n + i) % HISTORY_SECONDS];
+    return out;
   }
 
   private observeDeployment(d: Deployment): DeploymentObservation {
