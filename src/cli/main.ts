@@ -5,6 +5,7 @@ import { capacityCommand } from './capacity-command.js';
 import { compareCommand } from './compare-command.js';
 import { plotCommand } from './plot-command.js';
 import { reproduceCommand } from './reproduce-command.js';
+import { buildModelsCommand, profileCommand } from './testbed-commands.js';
 import { trainPredictorsCommand } from './train-command.js';
 import { runCommand } from './run-command.js';
 import { schemaCommand } from './schema-command.js';
@@ -90,6 +91,27 @@ program
   .option('--seed <n>', 'random seed', '1')
   .option('-q, --quiet', 'print nothing on success')
   .action(trainPredictorsCommand);
+
+program
+  .command('build-models')
+  .description('write ONNX model variants of increasing cost (ResNet-style CNNs, deterministic random weights) for the testbed')
+  .option('-o, --out <dir>', 'output folder', 'models')
+  .option('--variants <list>', `comma-separated, of ${['cnn-xs', 'cnn-s', 'cnn-m', 'cnn-l', 'cnn-tiny'].join(', ')} (default: all but cnn-tiny)`)
+  .option('-q, --quiet', 'print nothing on success')
+  .action(buildModelsCommand);
+
+program
+  .command('profile')
+  .description('measure real inference latency per (variant, cores, batch) on this machine with onnxruntime-node; writes a profile CSV')
+  .option('--models <dir>', 'where build-models wrote the variants', 'models')
+  .option('--variants <list>', 'comma-separated variant names (default: cnn-xs,cnn-s,cnn-m,cnn-l)')
+  .option('--batches <list>', 'batch sizes', '1,2,4,8')
+  .option('--cores <list>', 'intra-op threads (cores)', '1,2')
+  .option('--runs <n>', 'timed runs per point', '30')
+  .option('-o, --out <file>', 'profile CSV to write', 'results/profile.csv')
+  .option('-q, --quiet', 'print nothing on success')
+  .addHelpText('after', '\nUse the profile in a spec: "profile": { "file": "results/profile.csv", "variant": "cnn-m" }')
+  .action(profileCommand);
 
 program
   .command('schema')

@@ -1,4 +1,4 @@
-import { randomExponential, randomGamma, randomLcg, randomLogNormal, randomUniform } from 'd3-random';
+import { randomExponential, randomGamma, randomLcg, randomLogNormal, randomNormal, randomUniform } from 'd3-random';
 
 /** A source of uniform numbers in [0, 1). */
 export type Uniform = () => number;
@@ -48,6 +48,8 @@ export class RandomStreams {
 export const sampler = {
   exponential: (u: Uniform, mean: number) => randomExponential.source(u)(1 / mean),
   uniform: (u: Uniform, min: number, max: number) => randomUniform.source(u)(min, max),
+  /** Standard normal draws. */
+  normal: (u: Uniform) => randomNormal.source(u)(0, 1),
   /** Lognormal with the given mean and cv: sigma² = ln(1 + cv²), mu = ln(mean) − sigma²/2. */
   lognormal(u: Uniform, mean: number, cv: number) {
     const sigma2 = Math.log1p(cv * cv);

@@ -1,0 +1,60 @@
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic-file.js';
+import { formatProfileCsv } from '../profiles/table-model.js';
+import { buildCnn, CNN_VARIANTS, TINY_VARIANT, type CnnVariant } from '../testbed/onnx-model.js';
+import { profileModels } from '../testbed/profiler.js';
+
+const ALL = [...CNN_VARIANTS, TINY_VARIANT];
+
+function variantsNamed(list: string | undefined): CnnVariant[] {
+  if (list === undefined) return CNN_VARIANTS;
+  return list.split(',').map((name) => {
+    const variant = ALL.find((v) => v.name === name.trim());
+    if (variant === undefined) throw new InputError(`--variants: unknown variant "${name}" (expected ${ALL.map((v) => v.name).join(', ')})`);
+    return variant;
+  });
+}
+
+function numbers(flag: string, text: string): number[] {
+  const values = text.split(',').map((t) => Number(t.trim()));
+  if (values.some((v) => !Number.isInteger(v) || v < 1)) throw new InputError(`${flag}: expected positive integers separated by commas, got "${text}"`);
+  return values;
+}
+
+/** `servesim build-models`: writes the ONNX variants (deterministic random weights) into a folder. */
+export function buildModelsCommand(flags: { out: string; variants?: string; quiet?: boolean }): void {
+  mkdirSync(flags.out, { recursive: true });
+  for (const variant of variantsNamed(flags.variants)) {
+    const path = join(flags.out, `${variant.name}.onnx`);
+    const temp = `${path}.${process.pid}.tmp`;
+    writeFileSync(temp, buildCnn(variant));
+    renameSync(temp, path);
+    if (!flags.quiet) process.stdout.write(`${path}\n`);
+  }
+}
+
+/** `servesim profile`: measures every (variant, cores, batch) and writes a profile CSV `servesim run` can use. */
+export async function profileCommand(flags: { models: string; variants?: string; batches: string; cores: string; runs: string; out: string; quiet?: boolean }): Promise<void> {
+  const models = variantsNamed(flags.variants).map((variant) => {
+    const path = join(flags.models, `${variant.name}.onnx`);
+    if (!existsSync(path)) throw new InputError(`${path}: no such model; run \`servesim build-models --out ${flags.models}\` first`);
+    return { variant, path };
+  });
+  const [runs] = numbers('--runs', flags.runs);
+  const points = await profileModels(models, {
+    batches: numbers('--batches', flags.batches),
+    cores: numbers('--cores', flags.cores),
+    runs,
+    warmup: Math.max(3, Math.round(runs / 10)),
+    onProgress: flags.quiet ? undefined : (status) => process.stderr.write(`\rprofiling ${status.padEnd(40)}`),
+  });
+  if (!flags.quiet) process.stderr.write('\n');
+  writeFileAtomic(flags.out, formatProfileCsv(points));
+  if (flags.quiet) return;
+  for (const p of points) {
+    process.stdout.write(`${p.variant.padEnd(8)} ${String(p.cores).padStart(2)} cores  batch ${String(p.batch).padStart(2)}  mean ${(p.mean * 1000).toFixed(2).padStart(8)} ms  p99 ${(p.p99 * 1000).toFixed(2).padStart(8)} ms\n`);
+  }
+  process.stdout.write(`profile written to ${flags.out}\n`);
+}

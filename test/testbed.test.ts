@@ -1,0 +1,46 @@
+import { createRequire } from 'node:module';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadLatencyModel } from '../src/profiles/registry.js';
+import { formatProfileCsv, readProfileCsv } from '../src/profiles/table-model.js';
+import { buildCnn, TINY_VARIANT } from '../src/testbed/onnx-model.js';
+import { profileModels } from '../src/testbed/profiler.js';
+
+const ort = createRequire(import.meta.url)('onnxruntime-node') as typeof import('onnxruntime-node');
+
+describe('testbed models and profiler', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'servesim-models-'));
+  const path = join(dir, `${TINY_VARIANT.name}.onnx`);
+  writeFileSync(path, buildCnn(TINY_VARIANT));
+
+  it('builds the same bytes for the same seed, other bytes for another', () => {
+    expect(Buffer.from(buildCnn(TINY_VARIANT)).equals(Buffer.from(buildCnn(TINY_VARIANT)))).toBe(true);
+    expect(Buffer.from(buildCnn(TINY_VARIANT, 2)).equals(Buffer.from(buildCnn(TINY_VARIANT)))).toBe(false);
+  });
+
+  it('onnxruntime runs the model on a batch: [N, 3, S, S] in, [N, 1000] finite logits out', async () => {
+    const session = await ort.InferenceSession.create(path, { intraOpNumThreads: 1 });
+    const s = TINY_VARIANT.imageSize;
+    const input = new ort.Tensor('float32', new Float32Array(2 * 3 * s * s).fill(0.5), [2, 3, s, s]);
+    const { logits } = await session.run({ input });
+    expect(logits.dims).toEqual([2, 1000]);
+    expect(Array.from(logits.data as Float32Array).every(Number.isFinite)).toBe(true);
+    await session.release();
+  });
+
+  it('writes a profile that servesim reads back as a latency model', async () => {
+    const points = await profileModels([{ variant: TINY_VARIANT, path }], { batches: [1, 2], cores: [1], runs: 5, warmup: 2 });
+    expect(points).toHaveLength(2);
+    for (const p of points) {
+      expect(p.mean).toBeGreaterThan(0);
+      expect(p.p99).toBeGreaterThanOrEqual(p.p50);
+    }
+    const csv = join(dir, 'profile.csv');
+    writeFileSync(csv, formatProfileCsv(points));
+    expect(readProfileCsv(csv)).toHaveLength(2);
+    const model = loadLatencyModel({ file: csv, variant: TINY_VARIANT.name, device: 'cpu' });
+    expect(model.mean(1, 1)).toBeCloseTo(points[0].mean, 6);
+  });
+});
