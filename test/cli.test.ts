@@ -135,6 +135,11 @@ describe('bad input: exit 2, one line naming what is wrong, no summary.json', ()
     expect(bad(spec)).toBe(`servesim: ${message}`);
   });
 
+  it('a profile without the variant asked for', () => {
+    const spec = { ...small, deployments: [{ name: 'svc', replicas: 1, profile: { name: 'infadapter', variant: 'vgg16' } }] };
+    expect(bad(spec)).toMatch(/^servesim: SPEC: deployments\[0\]\.profile: profile "infadapter" has no variant "vgg16" on device "cpu"/);
+  });
+
   it('invalid JSON', () => {
     expect(bad('{ "name": ')).toMatch(/^servesim: SPEC: invalid JSON: /);
   });

@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import type { Spec } from '../experiment/spec.js';
 import { packageRoot } from '../paths.js';
+import { loadLatencyModel } from '../profiles/registry.js';
 
 /**
  * A data file named in a spec: relative paths are looked up from the working directory, then the
@@ -19,7 +20,14 @@ export function resolveDataFile(file: string, specFile: string, field = 'file'):
 export function checkDataFiles(spec: Spec, specFile: string): void {
   if (spec.workload.trace) resolveDataFile(spec.workload.trace.file, specFile, 'workload.trace.file');
   spec.deployments.forEach((d, i) => {
-    if (d.profile?.file !== undefined) resolveDataFile(d.profile.file, specFile, `deployments[${i}].profile.file`);
+    if (d.profile === undefined) return;
+    const file = d.profile.file === undefined ? undefined : resolveDataFile(d.profile.file, specFile, `deployments[${i}].profile.file`);
+    try {
+      loadLatencyModel({ ...d.profile, file }, (f) => f);
+    } catch (error) {
+      if (error instanceof InputError) throw new InputError(`${specFile}: deployments[${i}].profile: ${error.message}`);
+      throw error;
+    }
   });
   if (spec.network?.upload) resolveDataFile(spec.network.upload.bandwidthLog, specFile, 'network.upload.bandwidthLog');
 }
