@@ -3,7 +3,7 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { servesim: 'src/cli/main.ts' },
+  entryPoints: { servesim: 'src/cli/main.ts', 'model-server': 'src/testbed/model-server.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,

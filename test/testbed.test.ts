@@ -44,3 +44,25 @@ describe('testbed models and profiler', () => {
     expect(model.mean(1, 1)).toBeCloseTo(points[0].mean, 6);
   });
 });
+
+describe('validation against a real model server on 127.0.0.1', () => {
+  it('replays the same Poisson arrivals for real and simulated, and stops its server', async () => {
+    const { execSync } = await import('node:child_process');
+    const { validateConfig } = await import('../src/testbed/validate.js');
+    // The server runs from the bundle: build it if this checkout has not.
+    const { existsSync } = await import('node:fs');
+    if (!existsSync('dist/model-server.js')) execSync('node scripts/build.mjs');
+    const dir = mkdtempSync(join(tmpdir(), 'servesim-validate-test-'));
+    const rows = await validateConfig({ name: 'tiny', variant: TINY_VARIANT, cores: 1, utilisation: 0.3, durationSeconds: 2 }, dir, 1);
+    expect(rows.map((r) => r.metric)).toEqual(['p50_ms', 'p99_ms', 'throughput_rps']);
+    for (const r of rows) {
+      expect(r.sim).toBeGreaterThan(0);
+      expect(r.real).toBeGreaterThan(0);
+      expect(Number.isFinite(r.errorPct)).toBe(true);
+    }
+    // Same arrival times on both sides: the throughputs agree closely.
+    expect(Math.abs(rows[2].errorPct)).toBeLessThan(10);
+    const servers = execSync('ps -eo args').toString().split('\n').filter((line) => line.includes('model-server.js') && line.includes(dir));
+    expect(servers).toEqual([]);
+  }, 60_000);
+});

@@ -5,7 +5,7 @@ import { capacityCommand } from './capacity-command.js';
 import { compareCommand } from './compare-command.js';
 import { plotCommand } from './plot-command.js';
 import { reproduceCommand } from './reproduce-command.js';
-import { buildModelsCommand, profileCommand } from './testbed-commands.js';
+import { buildModelsCommand, profileCommand, validateCommand } from './testbed-commands.js';
 import { trainPredictorsCommand } from './train-command.js';
 import { runCommand } from './run-command.js';
 import { schemaCommand } from './schema-command.js';
@@ -112,6 +112,16 @@ program
   .option('-q, --quiet', 'print nothing on success')
   .addHelpText('after', '\nUse the profile in a spec: "profile": { "file": "results/profile.csv", "variant": "cnn-m" }')
   .action(profileCommand);
+
+program
+  .command('validate')
+  .description('run steady-state configurations for real (model server and load generator on 127.0.0.1) and in the simulator calibrated in the same run; writes validation.csv')
+  .option('--quick', 'three 10 s configurations (under a minute)')
+  .option('--models <dir>', 'where the ONNX variants are (built if missing)', 'models')
+  .option('-o, --out <dir>', 'output folder', 'results/validation')
+  .option('--seed <n>', 'seed of the arrival times', '1')
+  .option('-q, --quiet', 'print nothing on success')
+  .action(validateCommand);
 
 program
   .command('schema')

@@ -1,0 +1,53 @@
+import { Agent, request } from 'node:http';
+
+export interface Response {
+  /** Seconds since the start of the replay. */
+  sent: number;
+  received: number;
+  ok: boolean;
+  /** Time the server spent in inference on the request's batch, ms (from its reply). */
+  serviceMs: number;
+}
+
+/**
+ * Open-loop replay against a server on 127.0.0.1: each request is sent at its arrival time
+ * whatever happened to the earlier ones (a timer tick sends every arrival that is due, so sends
+ * are quantised to Node's ~1 ms timers). Bounded: `times` is finite and every request times out
+ * after `timeoutSeconds`.
+ */
+export async function replay(port: number, path: string, times: number[], timeoutSeconds: number): Promise<Response[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+  const start = performance.now();
+  const now = () => (performance.now() - start) / 1000;
+  const pending: Promise<Response>[] = [];
+  const send = () =>
+    new Promise<Response>((resolve) => {
+      const sent = now();
+      const done = (ok: boolean, serviceMs = NaN) => resolve({ sent, received: now(), ok, serviceMs });
+      const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, timeout: timeoutSeconds * 1000 }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => done(res.statusCode === 200, Number(JSON.parse(body || '{}').serviceMs)));
+      });
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => done(false));
+      req.end();
+    });
+  let next = 0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const t = now();
+      while (next < times.length && times[next] <= t) {
+        pending.push(send());
+        next++;
+      }
+      if (next < times.length) setTimeout(tick, Math.max(0, (times[next] - now()) * 1000 - 0.5));
+      else resolve();
+    };
+    tick();
+  });
+  const responses = await Promise.all(pending);
+  agent.destroy();
+  return responses;
+}
