@@ -39,9 +39,9 @@ function measure(pairs: { sent: number; received: number }[]): { p50: number; p9
 
 /**
  * One steady-state configuration, for real and in the simulator calibrated in the same run: the
- * server's inference time from 100 sequential requests (its profile), the loopback round trip from
- * 200 pings (the network hop), then the same Poisson arrival times replayed against the server and
- * simulated.
+ * server's service time from 100 sequential requests (inference plus its own per-request work),
+ * the loopback round trip from 200 pings (the network hop), then the same Poisson arrival times
+ * replayed against the server and simulated.
  */
 export async function validateConfig(config: ValidationConfig, modelsDir: string, seed: number): Promise<ValidationRow[]> {
   const model = join(modelsDir, `${config.variant.name}.onnx`);
@@ -57,7 +57,11 @@ export async function validateConfig(config: ValidationConfig, modelsDir: string
       return out;
     };
     const pings = (await sequential('/ping', 200)).map((r) => (r.received - r.sent) * 1000).sort((a, b) => a - b);
-    const service = (await sequential('/infer', 100)).map((r) => r.serviceMs).sort((a, b) => a - b);
+    const calibration = await sequential('/infer', 100);
+    // What the server spends per request besides inference (queueing the request, replying),
+    // on the same core: the sequential round trip, less the inference time and a ping's round trip.
+    const overheadMs = Math.max(0, quantile(calibration.map((r) => (r.received - r.sent) * 1000 - r.serviceMs).sort((a, b) => a - b), 0.5) - quantile(pings, 0.5));
+    const service = calibration.map((r) => r.serviceMs + overheadMs).sort((a, b) => a - b);
     const meanServiceMs = service.reduce((a, b) => a + b, 0) / service.length;
     const rate = (config.utilisation * 1000) / meanServiceMs;
     const arrivals = poissonArrivals(new RandomStreams(seed).uniform('arrivals'), rate);
