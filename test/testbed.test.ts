@@ -66,3 +66,50 @@ describe('validation against a real model server on 127.0.0.1', () => {
     expect(servers).toEqual([]);
   }, 60_000);
 });
+
+describe('servesim testbed run', () => {
+  it('runs a static spec on real servers and writes the same files as servesim run', async () => {
+    const { execSync } = await import('node:child_process');
+    const { existsSync, readFileSync } = await import('node:fs');
+    if (!existsSync('dist/servesim.js')) execSync('node scripts/build.mjs');
+    const dir = mkdtempSync(join(tmpdir(), 'servesim-testbed-'));
+    const spec = join(dir, 'spec.json');
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        name: 'tiny-real',
+        duration: 2,
+        workload: { arrivals: { process: 'poisson', rate: 50 }, slo: 1 },
+        deployments: [{ name: 'tiny', replicas: 2, cores: 1, queue: 'per-replica', profile: { file: 'unused.csv', variant: 'cnn-tiny' } }],
+      }),
+    );
+    execSync(`node bin/servesim.js testbed run ${spec} --out ${dir}/out --models ${dir}/models -q`);
+    const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
+    expect(summary.requests).toBeGreaterThan(50);
+    expect(summary.requests).toBe(summary.completed + summary.dropped + summary.inFlight);
+    expect(summary.latencyMs.p99).toBeGreaterThan(0);
+    expect(summary.meanCores).toBe(2);
+    const rows = readFileSync(join(dir, 'out', 'timeseries.csv'), 'utf8').trim().split('\n');
+    expect(rows[0].startsWith('t,deployment,replicas,ready_replicas,cores,arrival_rps,completed,p99_ms,slo_violations,accuracy')).toBe(true);
+    expect(execSync('ps -eo args').toString().split('\n').filter((l) => l.includes('model-server.js') && l.includes(dir))).toEqual([]);
+  }, 60_000);
+
+  it('refuses policies it cannot run on real servers yet, with exit 2', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const dir = mkdtempSync(join(tmpdir(), 'servesim-testbed-'));
+    const spec = join(dir, 'spec.json');
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        name: 'x',
+        duration: 2,
+        workload: { arrivals: { process: 'poisson', rate: 5 } },
+        deployments: [{ name: 'a', replicas: 1, profile: { file: 'unused.csv', variant: 'cnn-tiny' } }],
+        policy: { name: 'hpa', deployment: 'a', maxReplicas: 3 },
+      }),
+    );
+    const r = spawnSync(process.execPath, ['bin/servesim.js', 'testbed', 'run', spec], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe('servesim: testbed run: policy "hpa" cannot run on real servers yet (static only)');
+  });
+});

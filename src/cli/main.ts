@@ -5,7 +5,7 @@ import { capacityCommand } from './capacity-command.js';
 import { compareCommand } from './compare-command.js';
 import { plotCommand } from './plot-command.js';
 import { reproduceCommand } from './reproduce-command.js';
-import { buildModelsCommand, profileCommand, validateCommand } from './testbed-commands.js';
+import { buildModelsCommand, profileCommand, testbedRunCommand, validateCommand } from './testbed-commands.js';
 import { trainPredictorsCommand } from './train-command.js';
 import { runCommand } from './run-command.js';
 import { schemaCommand } from './schema-command.js';
@@ -122,6 +122,19 @@ program
   .option('--seed <n>', 'seed of the arrival times', '1')
   .option('-q, --quiet', 'print nothing on success')
   .action(validateCommand);
+
+program
+  .command('testbed')
+  .description('run on real model servers on 127.0.0.1 (subcommand: run)')
+  .command('run')
+  .description('run a spec on real model servers, one process per replica; writes summary.json and timeseries.csv like `servesim run` (static policy, one deployment whose profile variant is a testbed model)')
+  .argument('<spec>', 'experiment spec (JSON)')
+  .option('-o, --out <dir>', 'output folder (default: results/testbed/<spec name>)')
+  .option('--models <dir>', 'where the ONNX variants are (built if missing)', 'models')
+  .option('--seed <n>', "run seed, overriding the spec's")
+  .addOption(new Option('--set <path=value>', 'override a spec field (repeatable)').argParser(collect).default([]))
+  .option('-q, --quiet', 'print nothing on success')
+  .action(testbedRunCommand);
 
 program
   .command('schema')

@@ -83,3 +83,26 @@ export async function validateCommand(flags: { quick?: boolean; models: string; 
   for (const r of rows) process.stdout.write(`${r.config.padEnd(20)} ${r.metric.padEnd(15)} sim ${r.sim.toFixed(2).padStart(9)}  real ${r.real.toFixed(2).padStart(9)}  error ${r.errorPct.toFixed(1).padStart(6)}%\n`);
   process.stdout.write(`results in ${join(flags.out, 'validation.csv')}\n`);
 }
+
+/** `servesim testbed run SPEC`: the spec on real model servers; writes summary.json and timeseries.csv like `servesim run`. */
+export async function testbedRunCommand(specFile: string, flags: { out?: string; models: string; seed?: string; set: string[]; quiet?: boolean }): Promise<void> {
+  const { loadSpec } = await import('../experiment/load-spec.js');
+  const { testbedRun } = await import('../testbed/testbed-run.js');
+  const { checkDataFiles, resolveDataFile } = await import('./paths.js');
+  const { formatWindowRow, TIMESERIES_HEADER } = await import('../metrics/timeseries.js');
+  const seed = flags.seed === undefined ? undefined : Number(flags.seed);
+  if (seed !== undefined && (!Number.isSafeInteger(seed) || seed < 0)) throw new InputError(`--seed: expected a non-negative integer, got "${flags.seed}"`);
+  const spec = loadSpec(specFile, flags.set, seed);
+  if (spec.workload.trace) checkDataFiles(spec, specFile);
+  const { summary, rows } = await testbedRun(spec, flags.models, (file) => resolveDataFile(file, specFile));
+  const out = flags.out ?? join('results', 'testbed', spec.name);
+  mkdirSync(out, { recursive: true });
+  writeFileAtomic(join(out, 'timeseries.csv'), TIMESERIES_HEADER + rows.map(formatWindowRow).join(''));
+  writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  if (flags.quiet) return;
+  const l = summary.latencyMs;
+  process.stdout.write(
+    `${summary.name} on real servers: ${summary.requests} requests, ${summary.completed} completed, ${summary.dropped} dropped\n` +
+      `  latency ms  mean ${l.mean?.toFixed(2)}  p50 ${l.p50?.toFixed(2)}  p99 ${l.p99?.toFixed(2)}\n  results in ${out}/\n`,
+  );
+}

@@ -7,6 +7,10 @@ export interface Response {
   ok: boolean;
   /** Time the server spent in inference on the request's batch, ms (from its reply). */
   serviceMs: number;
+  /** Time the request waited in the server's queue, ms (from its reply). */
+  waitMs: number;
+  /** The server (port) it was sent to. */
+  port: number;
 }
 
 /**
@@ -15,7 +19,8 @@ export interface Response {
  * are quantised to Node's ~1 ms timers). Bounded: `times` is finite and every request times out
  * after `timeoutSeconds`.
  */
-export async function replay(port: number, path: string, times: number[], timeoutSeconds: number): Promise<Response[]> {
+export async function replay(target: number | (() => number), path: string, times: number[], timeoutSeconds: number): Promise<Response[]> {
+  const pick = typeof target === 'number' ? () => target : target;
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   const start = performance.now();
   const now = () => (performance.now() - start) / 1000;
@@ -23,12 +28,14 @@ export async function replay(port: number, path: string, times: number[], timeou
   const send = () =>
     new Promise<Response>((resolve) => {
       const sent = now();
-      const done = (ok: boolean, serviceMs = NaN) => resolve({ sent, received: now(), ok, serviceMs });
+      const port = pick();
+      const done = (ok: boolean, reply: { serviceMs?: number; waitMs?: number } = {}) =>
+        resolve({ sent, received: now(), ok, serviceMs: reply.serviceMs ?? NaN, waitMs: reply.waitMs ?? NaN, port });
       const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, timeout: timeoutSeconds * 1000 }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => done(res.statusCode === 200, Number(JSON.parse(body || '{}').serviceMs)));
+        res.on('end', () => done(res.statusCode === 200, JSON.parse(body || '{}')));
       });
       req.on('timeout', () => req.destroy());
       req.on('error', () => done(false));
