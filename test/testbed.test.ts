@@ -94,7 +94,33 @@ describe('servesim testbed run', () => {
     expect(execSync('ps -eo args').toString().split('\n').filter((l) => l.includes('model-server.js') && l.includes(dir))).toEqual([]);
   }, 60_000);
 
-  it('refuses policies it cannot run on real servers yet, with exit 2', async () => {
+  it('HPA scales real servers out when their CPU use is above the target', async () => {
+    const { execSync } = await import('node:child_process');
+    const { readFileSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'servesim-testbed-'));
+    const spec = join(dir, 'spec.json');
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        name: 'hpa-real',
+        duration: 8,
+        window: 1,
+        workload: { arrivals: { process: 'poisson', rate: 600 } },
+        metricsServer: { scrapeSeconds: 1 },
+        deployments: [{ name: 'xs', replicas: 1, cores: 1, queue: 'per-replica', profile: { file: 'unused.csv', variant: 'cnn-xs' } }],
+        policy: { name: 'hpa', deployment: 'xs', targetUtilization: 0.05, maxReplicas: 3, syncSeconds: 1, cpuInitializationSeconds: 0, initialReadinessDelaySeconds: 0 },
+      }),
+    );
+    execSync(`node bin/servesim.js testbed run ${spec} --out ${dir}/out --models ${dir}/models -q`);
+    const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
+    expect(summary.policy).toBe('hpa');
+    expect(summary.reconfigurations).toBeGreaterThan(0);
+    const replicas = readFileSync(join(dir, 'out', 'timeseries.csv'), 'utf8').trim().split('\n').slice(1).map((row) => Number(row.split(',')[2]));
+    expect(Math.max(...replicas)).toBeGreaterThan(1);
+    expect(execSync('ps -eo args').toString().split('\n').filter((l) => l.includes('model-server.js') && l.includes(dir))).toEqual([]);
+  }, 60_000);
+
+  it('refuses a multi-variant policy on the one-deployment testbed, with exit 2', async () => {
     const { spawnSync } = await import('node:child_process');
     const dir = mkdtempSync(join(tmpdir(), 'servesim-testbed-'));
     const spec = join(dir, 'spec.json');
@@ -104,12 +130,13 @@ describe('servesim testbed run', () => {
         name: 'x',
         duration: 2,
         workload: { arrivals: { process: 'poisson', rate: 5 } },
-        deployments: [{ name: 'a', replicas: 1, profile: { file: 'unused.csv', variant: 'cnn-tiny' } }],
-        policy: { name: 'hpa', deployment: 'a', maxReplicas: 3 },
+        deployments: [{ name: 'a', replicas: 1, profile: { file: 'unused.csv', variant: 'cnn-tiny' }, accuracy: 0.5 }],
+        pipelines: [{ name: 'p', stages: [{ name: 's', deployments: ['a'] }] }],
+        policy: { name: 'ms+', stage: 's', deployments: ['a'] },
       }),
     );
     const r = spawnSync(process.execPath, ['bin/servesim.js', 'testbed', 'run', spec], { encoding: 'utf8' });
     expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toBe('servesim: testbed run: policy "hpa" cannot run on real servers yet (static only)');
+    expect(r.stderr.trim()).toBe('servesim: testbed run: expected one deployment and no pipelines');
   });
 });

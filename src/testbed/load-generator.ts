@@ -19,7 +19,13 @@ export interface Response {
  * are quantised to Node's ~1 ms timers). Bounded: `times` is finite and every request times out
  * after `timeoutSeconds`.
  */
-export async function replay(target: number | (() => number), path: string, times: number[], timeoutSeconds: number): Promise<Response[]> {
+export async function replay(
+  target: number | (() => number | null),
+  path: string,
+  times: number[],
+  timeoutSeconds: number,
+  onReply?: (response: Response) => void,
+): Promise<Response[]> {
   const pick = typeof target === 'number' ? () => target : target;
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   const start = performance.now();
@@ -29,8 +35,13 @@ export async function replay(target: number | (() => number), path: string, time
     new Promise<Response>((resolve) => {
       const sent = now();
       const port = pick();
-      const done = (ok: boolean, reply: { serviceMs?: number; waitMs?: number } = {}) =>
-        resolve({ sent, received: now(), ok, serviceMs: reply.serviceMs ?? NaN, waitMs: reply.waitMs ?? NaN, port });
+      const done = (ok: boolean, reply: { serviceMs?: number; waitMs?: number } = {}) => {
+        const response = { sent, received: now(), ok, serviceMs: reply.serviceMs ?? NaN, waitMs: reply.waitMs ?? NaN, port: port ?? -1 };
+        onReply?.(response);
+        resolve(response);
+      };
+      // No ready server: the request fails at once, as it would against a Service with no endpoints.
+      if (port === null) return done(false);
       const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, timeout: timeoutSeconds * 1000 }, (res) => {
         let body = '';
         res.setEncoding('utf8');

@@ -15,6 +15,7 @@ export interface ServerOptions {
 export interface RunningServer {
   port: number;
   loadMs: number;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -66,8 +67,10 @@ export function startServer(options: ServerOptions, readyTimeoutSeconds = 60): P
       resolve({
         port: Number(match[1]),
         loadMs: Number(match[2]),
+        pid: child.pid as number,
         stop: () =>
           new Promise<void>((done) => {
+            if (child.exitCode !== null || child.signalCode !== null) return done();
             child.once('exit', () => done());
             child.kill('SIGTERM');
             live.delete(child);
