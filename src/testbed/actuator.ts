@@ -37,6 +37,8 @@ export class RealDeployment {
   private readonly pods: RealPod[] = [];
   private readonly starting = new Set<Promise<unknown>>();
   private nextId = 0;
+  /** Servers that died on their own and were replaced. */
+  restarts = 0;
   private turn = 0;
   private desired = 0;
   private cores: number;
@@ -72,6 +74,14 @@ export class RealDeployment {
         if (pod.terminating) return server.stop();
         pod.server = server;
         pod.readyTime = this.now();
+        // A server that dies on its own is replaced, as the kubelet restarts a crashed container;
+        // the requests it held fail at the load generator and are counted as dropped.
+        void server.exited.then(() => {
+          if (pod.terminating) return;
+          this.remove(pod);
+          this.restarts++;
+          this.start();
+        });
         this.retireOutdated();
       },
       () => this.remove(pod),

@@ -16,6 +16,8 @@ export interface RunningServer {
   port: number;
   loadMs: number;
   pid: number;
+  /** Settles when the process ends, whatever the reason. */
+  exited: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -64,7 +66,12 @@ export function startServer(options: ServerOptions, readyTimeoutSeconds = 60): P
       if (match === null) return;
       clearTimeout(timer);
       child.removeAllListeners('exit');
+      const exited = new Promise<void>((done) => child.once('exit', () => {
+        live.delete(child);
+        done();
+      }));
       resolve({
+        exited,
         port: Number(match[1]),
         loadMs: Number(match[2]),
         pid: child.pid as number,
