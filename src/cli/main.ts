@@ -116,7 +116,7 @@ program
 program
   .command('validate')
   .description('run steady-state configurations for real (model server and load generator on 127.0.0.1) and in the simulator calibrated in the same run; writes validation.csv')
-  .option('--quick', 'three 10 s configurations (under a minute)')
+  .option('--quick', 'two 8 s steady configurations and a 30 s autoscaling run (under a minute)')
   .option('--models <dir>', 'where the ONNX variants are (built if missing)', 'models')
   .option('-o, --out <dir>', 'output folder', 'results/validation')
   .option('--seed <n>', 'seed of the arrival times', '1')

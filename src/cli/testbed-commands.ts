@@ -61,14 +61,14 @@ export async function profileCommand(flags: { models: string; variants?: string;
 
 /** `servesim validate`: steady-state configurations run for real and simulated; writes validation.csv. */
 export async function validateCommand(flags: { quick?: boolean; models: string; out: string; seed: string; quiet?: boolean }): Promise<void> {
-  const { validateConfig, formatValidationRow, VALIDATION_HEADER } = await import('../testbed/validate.js');
+  const { validateAutoscaling, validateConfig, formatValidationRow, VALIDATION_HEADER } = await import('../testbed/validate.js');
   const seed = Number(flags.seed);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`--seed: expected a non-negative integer, got "${flags.seed}"`);
   const small = CNN_VARIANTS.find((v) => v.name === 'cnn-s') as CnnVariant;
   const medium = CNN_VARIANTS.find((v) => v.name === 'cnn-m') as CnnVariant;
-  const duration = flags.quick ? 10 : 60;
+  const duration = flags.quick ? 8 : 60;
   const configs = [
-    ...[0.3, 0.6, 0.8].map((u) => ({ name: `cnn-s-1core-u${u}`, variant: small, cores: 1, utilisation: u, durationSeconds: duration })),
+    ...(flags.quick ? [0.3, 0.8] : [0.3, 0.6, 0.8]).map((u) => ({ name: `cnn-s-1core-u${u}`, variant: small, cores: 1, utilisation: u, durationSeconds: duration })),
     ...(flags.quick ? [] : [0.3, 0.6, 0.8].map((u) => ({ name: `cnn-m-1core-u${u}`, variant: medium, cores: 1, utilisation: u, durationSeconds: duration }))),
   ];
   const rows = [];
@@ -76,6 +76,8 @@ export async function validateCommand(flags: { quick?: boolean; models: string; 
     if (!flags.quiet) process.stderr.write(`\rvalidating ${config.name} (${config.durationSeconds} s of load)      `);
     rows.push(...(await validateConfig(config, flags.models, seed)));
   }
+  if (!flags.quiet) process.stderr.write(`\rvalidating HPA on a Twitter burst (${flags.quick ? 30 : 120} s, real and simulated)      `);
+  rows.push(...(await validateAutoscaling(small, flags.models, seed, flags.quick ? 30 : 120)));
   if (!flags.quiet) process.stderr.write('\n');
   mkdirSync(flags.out, { recursive: true });
   writeFileAtomic(join(flags.out, 'validation.csv'), `${VALIDATION_HEADER}\n${rows.map(formatValidationRow).join('\n')}\n`);

@@ -21,9 +21,11 @@ interface RealPod {
   startTime: number;
   readyTime: number | null;
   server: RunningServer | null;
+  /** CPU seconds the server had used when it became ready: the first sample's baseline. */
+  readyCpu: number;
   terminating: boolean;
   served: number;
-  /** The latest sample; usage is null until two CPU readings exist. */
+  /** The latest sample; usage is null where /proc could not be read. */
   sample: { usage: number | null; rps: number; time: number; cpu: number; served: number } | null;
 }
 
@@ -66,7 +68,7 @@ export class RealDeployment {
   }
 
   private start(): void {
-    const pod: RealPod = { id: this.nextId++, cores: this.cores, startTime: this.now(), readyTime: null, server: null, terminating: false, served: 0, sample: null };
+    const pod: RealPod = { id: this.nextId++, cores: this.cores, startTime: this.now(), readyTime: null, server: null, readyCpu: NaN, terminating: false, served: 0, sample: null };
     this.pods.push(pod);
     const cpus = pod.cores === 1 ? String(this.cpuCount - 1 - (pod.id % this.cpuCount)) : undefined;
     const started = startServer({ ...this.server, cores: pod.cores, cpus }).then(
@@ -74,6 +76,7 @@ export class RealDeployment {
         if (pod.terminating) return server.stop();
         pod.server = server;
         pod.readyTime = this.now();
+        pod.readyCpu = cpuSeconds(server.pid);
         // A server that dies on its own is replaced, as the kubelet restarts a crashed container;
         // the requests it held fail at the load generator and are counted as dropped.
         void server.exited.then(() => {
@@ -149,7 +152,7 @@ export class RealDeployment {
     for (const pod of this.pods) {
       if (pod.server === null) continue;
       const cpu = cpuSeconds(pod.server.pid);
-      const previous = pod.sample ?? { time: pod.readyTime as number, cpu: NaN, served: 0 };
+      const previous = pod.sample ?? { time: pod.readyTime as number, cpu: pod.readyCpu, served: 0 };
       if (now <= previous.time) continue;
       const usage = Number.isNaN(previous.cpu) || Number.isNaN(cpu) ? null : (cpu - previous.cpu) / (now - previous.time);
       pod.sample = { usage, rps: (pod.served - previous.served) / (now - previous.time), time: now, cpu, served: pod.served };

@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import { RandomStreams } from '../engine/random.js';
 import { validateSpec } from '../experiment/load-spec.js';
 import { runSpec } from '../experiment/run.js';
+import type { Spec, SpecInput } from '../experiment/spec.js';
+import { packageRoot } from '../paths.js';
 import { formatProfileCsv } from '../profiles/table-model.js';
 import { poissonArrivals } from '../workload/arrivals.js';
 import { replay } from './load-generator.js';
 import { buildCnn, type CnnVariant } from './onnx-model.js';
-import { startServer } from './server-process.js';
+import { startServer, type RunningServer } from './server-process.js';
+import { testbedRun } from './testbed-run.js';
 
 export interface ValidationConfig {
   name: string;
@@ -29,6 +32,14 @@ export interface ValidationRow {
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 
+const row = (config: string, metric: string, sim: number, real: number): ValidationRow => ({
+  config,
+  metric,
+  sim,
+  real,
+  errorPct: real === 0 ? (sim === 0 ? 0 : 100) : (100 * (sim - real)) / real,
+});
+
 /** Latency summary in ms and throughput over the busy period of a set of (send, receive) pairs. */
 function measure(pairs: { sent: number; received: number }[]): { p50: number; p99: number; throughput: number } {
   const latencies = pairs.map((p) => (p.received - p.sent) * 1000).sort((a, b) => a - b);
@@ -37,79 +48,128 @@ function measure(pairs: { sent: number; received: number }[]): { p50: number; p9
   return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), throughput: pairs.length / (last - first) };
 }
 
-/**
- * One steady-state configuration, for real and in the simulator calibrated in the same run: the
- * server's service time from 100 sequential requests (inference plus its own per-request work),
- * the loopback round trip from 200 pings (the network hop), then the same Poisson arrival times
- * replayed against the server and simulated.
- */
-export async function validateConfig(config: ValidationConfig, modelsDir: string, seed: number): Promise<ValidationRow[]> {
-  const model = join(modelsDir, `${config.variant.name}.onnx`);
+function modelFile(variant: CnnVariant, modelsDir: string): string {
+  const model = join(modelsDir, `${variant.name}.onnx`);
   if (!existsSync(model)) {
     mkdirSync(modelsDir, { recursive: true });
-    writeFileSync(model, buildCnn(config.variant));
+    writeFileSync(model, buildCnn(variant));
   }
+  return model;
+}
+
+/** The simulator's view of a server, measured on it: a profile file and the network hop. */
+interface Calibration {
+  profile: string;
+  meanServiceMs: number;
+  hopSeconds: number;
+}
+
+/**
+ * The server's service time from 100 sequential requests (inference plus its own per-request
+ * work: the sequential round trip less the inference time and a ping's round trip, on the same
+ * core), and the loopback round trip from 200 pings.
+ */
+async function calibrate(server: RunningServer, variant: CnnVariant, cores: number): Promise<Calibration> {
+  const sequential = async (path: string, count: number) => {
+    const out = [];
+    for (let i = 0; i < count; i++) out.push(...(await replay(server.port, path, [0], 30)));
+    return out;
+  };
+  const pings = (await sequential('/ping', 200)).map((r) => (r.received - r.sent) * 1000).sort((a, b) => a - b);
+  const runs = await sequential('/infer', 100);
+  const overheadMs = Math.max(0, quantile(runs.map((r) => (r.received - r.sent) * 1000 - r.serviceMs).sort((a, b) => a - b), 0.5) - quantile(pings, 0.5));
+  const service = runs.map((r) => r.serviceMs + overheadMs).sort((a, b) => a - b);
+  const meanServiceMs = service.reduce((a, b) => a + b, 0) / service.length;
+  const profile = join(mkdtempSync(join(tmpdir(), 'servesim-validate-')), 'profile.csv');
+  writeFileSync(
+    profile,
+    formatProfileCsv([
+      { variant: variant.name, device: 'cpu', cores, batch: 1, mean: meanServiceMs / 1000, p50: quantile(service, 0.5) / 1000, p99: quantile(service, 0.99) / 1000, throughputRps: 1000 / meanServiceMs, concurrency: 1 },
+    ]),
+  );
+  return { profile, meanServiceMs, hopSeconds: quantile(pings, 0.5) / 2000 };
+}
+
+/** One steady-state configuration, for real and in the simulator calibrated in the same run, on the same Poisson arrival times. */
+export async function validateConfig(config: ValidationConfig, modelsDir: string, seed: number): Promise<ValidationRow[]> {
+  const model = modelFile(config.variant, modelsDir);
   const server = await startServer({ model, imageSize: config.variant.imageSize, cores: config.cores, maxBatch: 1, maxWaitMs: 0, cpus: config.cores === 1 ? '1' : undefined });
+  let calibration: Calibration;
+  let real: { sent: number; received: number }[];
+  let rate: number;
   try {
-    const sequential = async (path: string, count: number) => {
-      const out = [];
-      for (let i = 0; i < count; i++) out.push(...(await replay(server.port, path, [0], 30)));
-      return out;
-    };
-    const pings = (await sequential('/ping', 200)).map((r) => (r.received - r.sent) * 1000).sort((a, b) => a - b);
-    const calibration = await sequential('/infer', 100);
-    // What the server spends per request besides inference (queueing the request, replying),
-    // on the same core: the sequential round trip, less the inference time and a ping's round trip.
-    const overheadMs = Math.max(0, quantile(calibration.map((r) => (r.received - r.sent) * 1000 - r.serviceMs).sort((a, b) => a - b), 0.5) - quantile(pings, 0.5));
-    const service = calibration.map((r) => r.serviceMs + overheadMs).sort((a, b) => a - b);
-    const meanServiceMs = service.reduce((a, b) => a + b, 0) / service.length;
-    const rate = (config.utilisation * 1000) / meanServiceMs;
+    calibration = await calibrate(server, config.variant, config.cores);
+    rate = (config.utilisation * 1000) / calibration.meanServiceMs;
     const arrivals = poissonArrivals(new RandomStreams(seed).uniform('arrivals'), rate);
     const times: number[] = [];
     for (let t = arrivals.next(); t < config.durationSeconds; t = arrivals.next()) times.push(t);
-    const real = (await replay(server.port, '/infer', times, 30)).filter((r) => r.ok);
-
-    const dir = mkdtempSync(join(tmpdir(), 'servesim-validate-'));
-    const profile = join(dir, 'profile.csv');
-    writeFileSync(
-      profile,
-      formatProfileCsv([
-        {
-          variant: config.variant.name,
-          device: 'cpu',
-          cores: config.cores,
-          batch: 1,
-          mean: meanServiceMs / 1000,
-          p50: quantile(service, 0.5) / 1000,
-          p99: quantile(service, 0.99) / 1000,
-          throughputRps: 1000 / meanServiceMs,
-          concurrency: 1,
-        },
-      ]),
-    );
-    const simulated: { sent: number; received: number }[] = [];
-    await runSpec(
-      validateSpec(
-        {
-          name: config.name,
-          seed,
-          duration: config.durationSeconds,
-          drain: true,
-          workload: { arrivals: { process: 'poisson', rate } },
-          network: { hop: { dist: 'deterministic', value: quantile(pings, 0.5) / 2000 } },
-          deployments: [{ name: 'server', replicas: 1, cores: config.cores, concurrency: 1, profile: { file: profile, variant: config.variant.name } }],
-        },
-        config.name,
-      ),
-      { requestLog: (r, _w, status, end) => status === 'completed' && simulated.push({ sent: r.arrivalTime, received: end }) },
-    );
-    const s = measure(simulated);
-    const r = measure(real);
-    const row = (metric: string, sim: number, realValue: number): ValidationRow => ({ config: config.name, metric, sim, real: realValue, errorPct: (100 * (sim - realValue)) / realValue });
-    return [row('p50_ms', s.p50, r.p50), row('p99_ms', s.p99, r.p99), row('throughput_rps', s.throughput, r.throughput)];
+    real = (await replay(server.port, '/infer', times, 30)).filter((r) => r.ok);
   } finally {
     await server.stop();
   }
+  const simulated: { sent: number; received: number }[] = [];
+  await runSpec(
+    validateSpec(
+      {
+        name: config.name,
+        seed,
+        duration: config.durationSeconds,
+        drain: true,
+        workload: { arrivals: { process: 'poisson', rate } },
+        network: { hop: { dist: 'deterministic', value: calibration.hopSeconds } },
+        deployments: [{ name: 'server', replicas: 1, cores: config.cores, concurrency: 1, profile: { file: calibration.profile, variant: config.variant.name } }],
+      },
+      config.name,
+    ),
+    { requestLog: (r, _w, status, end) => status === 'completed' && simulated.push({ sent: r.arrivalTime, received: end }) },
+  );
+  const s = measure(simulated);
+  const r = measure(real);
+  return [row(config.name, 'p50_ms', s.p50, r.p50), row(config.name, 'p99_ms', s.p99, r.p99), row(config.name, 'throughput_rps', s.throughput, r.throughput)];
+}
+
+/**
+ * The autoscaling configuration: HPA (CPU, 50% target, 1–2 replicas, 15 s sync) scaling one-core
+ * servers through a bursty Twitter segment, scaled to this machine, run for real and simulated
+ * with the same spec, calibrated in the same run. Compares SLO violations, mean replicas and P99.
+ */
+export async function validateAutoscaling(variant: CnnVariant, modelsDir: string, seed: number, durationSeconds: number): Promise<ValidationRow[]> {
+  const model = modelFile(variant, modelsDir);
+  const server = await startServer({ model, imageSize: variant.imageSize, cores: 1, maxBatch: 1, maxWaitMs: 0, cpus: '1' });
+  let calibration: Calibration;
+  try {
+    calibration = await calibrate(server, variant, 1);
+  } finally {
+    await server.stop();
+  }
+  // The burst of InfAdapter's segment (about 45 → 220 requests/s at 1,301,550) scaled so that its
+  // peak needs about 1.5 servers.
+  const capacity = 1000 / calibration.meanServiceMs;
+  const input: SpecInput = {
+    name: 'hpa-twitter-burst',
+    seed,
+    duration: durationSeconds,
+    window: 5,
+    workload: {
+      trace: { file: join(packageRoot, 'traces/twitter_2021_08/twitter_per_second.csv'), start: 1_301_550 - durationSeconds / 3, duration: durationSeconds, scale: (1.5 * capacity) / 230 },
+      arrivals: { process: 'poisson-within-second' },
+      slo: 0.05,
+    },
+    network: { hop: { dist: 'deterministic', value: calibration.hopSeconds } },
+    deployments: [{ name: 'server', replicas: 1, cores: 1, queue: 'per-replica', concurrency: 1, profile: { file: calibration.profile, variant: variant.name } }],
+    policy: { name: 'hpa', deployment: 'server', metric: 'cpu', targetUtilization: 0.5, minReplicas: 1, maxReplicas: 2 },
+  };
+  const spec: Spec = validateSpec(input, 'autoscaling validation');
+  const meanReplicas = (rows: { replicas: number }[]) => rows.reduce((sum, r) => sum + r.replicas, 0) / rows.length;
+  const real = await testbedRun(spec, modelsDir, (f) => f);
+  const simRows: { replicas: number }[] = [];
+  const sim = await runSpec(spec, { onRow: (r) => simRows.push(r) });
+  const name = `hpa-${variant.name}-burst`;
+  return [
+    row(name, 'slo_violation_rate', sim.sloViolationRate ?? 0, real.summary.sloViolationRate ?? 0),
+    row(name, 'mean_replicas', meanReplicas(simRows), meanReplicas(real.rows)),
+    row(name, 'p99_ms', sim.latencyMs.p99 ?? 0, real.summary.latencyMs.p99 ?? 0),
+  ];
 }
 
 export const VALIDATION_HEADER = 'config,metric,sim,real,error_pct';
