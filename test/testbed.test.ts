@@ -53,7 +53,8 @@ describe('validation against a real model server on 127.0.0.1', () => {
     const { existsSync } = await import('node:fs');
     if (!existsSync('dist/model-server.js')) execSync('node scripts/build.mjs');
     const dir = mkdtempSync(join(tmpdir(), 'servesim-validate-test-'));
-    const rows = await validateConfig({ name: 'tiny', variant: TINY_VARIANT, cores: 1, utilisation: 0.3, durationSeconds: 2 }, dir, 1);
+    const { rows, latencies } = await validateConfig({ name: 'tiny', variant: TINY_VARIANT, cores: 1, utilisation: 0.3, durationSeconds: 2 }, dir, 1);
+    expect(latencies.sim.length).toBe(latencies.real.length);
     expect(rows.map((r) => r.metric)).toEqual(['p50_ms', 'p99_ms', 'throughput_rps']);
     for (const r of rows) {
       expect(r.sim).toBeGreaterThan(0);

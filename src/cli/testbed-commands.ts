@@ -72,15 +72,23 @@ export async function validateCommand(flags: { quick?: boolean; models: string; 
     ...(flags.quick ? [] : [0.3, 0.6, 0.8].map((u) => ({ name: `cnn-m-1core-u${u}`, variant: medium, cores: 1, utilisation: u, durationSeconds: duration }))),
   ];
   const rows = [];
+  const latencies = [];
   for (const config of configs) {
     if (!flags.quiet) process.stderr.write(`\rvalidating ${config.name} (${config.durationSeconds} s of load)      `);
-    rows.push(...(await validateConfig(config, flags.models, seed)));
+    const result = await validateConfig(config, flags.models, seed);
+    rows.push(...result.rows);
+    latencies.push(result.latencies);
   }
   if (!flags.quiet) process.stderr.write(`\rvalidating HPA on a Twitter burst (${flags.quick ? 30 : 120} s, real and simulated)      `);
-  rows.push(...(await validateAutoscaling(small, flags.models, seed, flags.quick ? 30 : 120)));
+  const autoscaling = await validateAutoscaling(small, flags.models, seed, flags.quick ? 30 : 120);
+  rows.push(...autoscaling.rows);
   if (!flags.quiet) process.stderr.write('\n');
   mkdirSync(flags.out, { recursive: true });
   writeFileAtomic(join(flags.out, 'validation.csv'), `${VALIDATION_HEADER}\n${rows.map(formatValidationRow).join('\n')}\n`);
+  const { latencyCdfChart, replicaChart } = await import('../report/validation-charts.js');
+  const { renderChart } = await import('../report/render.js');
+  await renderChart(latencyCdfChart(latencies, 'End-to-end latency, simulated (dashed) and real (solid)'), join(flags.out, 'latency-cdf'));
+  await renderChart(replicaChart(autoscaling.replicas, 'HPA replicas through the Twitter burst, simulated and real'), join(flags.out, 'replicas'));
   if (flags.quiet) return;
   for (const r of rows) process.stdout.write(`${r.config.padEnd(20)} ${r.metric.padEnd(15)} sim ${r.sim.toFixed(2).padStart(9)}  real ${r.real.toFixed(2).padStart(9)}  error ${r.errorPct.toFixed(1).padStart(6)}%\n`);
   process.stdout.write(`results in ${join(flags.out, 'validation.csv')}\n`);

@@ -22,6 +22,20 @@ export interface ValidationConfig {
   durationSeconds: number;
 }
 
+/** Latencies (ms) of one configuration, simulated and real, for the CDF plot. */
+export interface LatencySamples {
+  config: string;
+  sim: number[];
+  real: number[];
+}
+
+/** Replicas over time (per window) in the autoscaling run, simulated and real. */
+export interface ReplicaSeries {
+  t: number[];
+  sim: number[];
+  real: number[];
+}
+
 export interface ValidationRow {
   config: string;
   metric: string;
@@ -91,7 +105,7 @@ async function calibrate(server: RunningServer, variant: CnnVariant, cores: numb
 }
 
 /** One steady-state configuration, for real and in the simulator calibrated in the same run, on the same Poisson arrival times. */
-export async function validateConfig(config: ValidationConfig, modelsDir: string, seed: number): Promise<ValidationRow[]> {
+export async function validateConfig(config: ValidationConfig, modelsDir: string, seed: number): Promise<{ rows: ValidationRow[]; latencies: LatencySamples }> {
   const model = modelFile(config.variant, modelsDir);
   const server = await startServer({ model, imageSize: config.variant.imageSize, cores: config.cores, maxBatch: 1, maxWaitMs: 0, cpus: config.cores === 1 ? '1' : undefined });
   let calibration: Calibration;
@@ -125,7 +139,11 @@ export async function validateConfig(config: ValidationConfig, modelsDir: string
   );
   const s = measure(simulated);
   const r = measure(real);
-  return [row(config.name, 'p50_ms', s.p50, r.p50), row(config.name, 'p99_ms', s.p99, r.p99), row(config.name, 'throughput_rps', s.throughput, r.throughput)];
+  const ms = (pairs: { sent: number; received: number }[]) => pairs.map((p) => (p.received - p.sent) * 1000);
+  return {
+    rows: [row(config.name, 'p50_ms', s.p50, r.p50), row(config.name, 'p99_ms', s.p99, r.p99), row(config.name, 'throughput_rps', s.throughput, r.throughput)],
+    latencies: { config: config.name, sim: ms(simulated), real: ms(real) },
+  };
 }
 
 /**
@@ -133,7 +151,7 @@ export async function validateConfig(config: ValidationConfig, modelsDir: string
  * servers through a bursty Twitter segment, scaled to this machine, run for real and simulated
  * with the same spec, calibrated in the same run. Compares SLO violations, mean replicas and P99.
  */
-export async function validateAutoscaling(variant: CnnVariant, modelsDir: string, seed: number, durationSeconds: number): Promise<ValidationRow[]> {
+export async function validateAutoscaling(variant: CnnVariant, modelsDir: string, seed: number, durationSeconds: number): Promise<{ rows: ValidationRow[]; replicas: ReplicaSeries }> {
   const model = modelFile(variant, modelsDir);
   const server = await startServer({ model, imageSize: variant.imageSize, cores: 1, maxBatch: 1, maxWaitMs: 0, cpus: '1' });
   let calibration: Calibration;
@@ -162,14 +180,17 @@ export async function validateAutoscaling(variant: CnnVariant, modelsDir: string
   const spec: Spec = validateSpec(input, 'autoscaling validation');
   const meanReplicas = (rows: { replicas: number }[]) => rows.reduce((sum, r) => sum + r.replicas, 0) / rows.length;
   const real = await testbedRun(spec, modelsDir, (f) => f);
-  const simRows: { replicas: number }[] = [];
+  const simRows: { t: number; replicas: number }[] = [];
   const sim = await runSpec(spec, { onRow: (r) => simRows.push(r) });
   const name = `hpa-${variant.name}-burst`;
-  return [
-    row(name, 'slo_violation_rate', sim.sloViolationRate ?? 0, real.summary.sloViolationRate ?? 0),
-    row(name, 'mean_replicas', meanReplicas(simRows), meanReplicas(real.rows)),
-    row(name, 'p99_ms', sim.latencyMs.p99 ?? 0, real.summary.latencyMs.p99 ?? 0),
-  ];
+  return {
+    rows: [
+      row(name, 'slo_violation_rate', sim.sloViolationRate ?? 0, real.summary.sloViolationRate ?? 0),
+      row(name, 'mean_replicas', meanReplicas(simRows), meanReplicas(real.rows)),
+      row(name, 'p99_ms', sim.latencyMs.p99 ?? 0, real.summary.latencyMs.p99 ?? 0),
+    ],
+    replicas: { t: simRows.map((r) => r.t), sim: simRows.map((r) => r.replicas), real: simRows.map((_, i) => real.rows[i]?.replicas ?? NaN) },
+  };
 }
 
 export const VALIDATION_HEADER = 'config,metric,sim,real,error_pct';
