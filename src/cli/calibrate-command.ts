@@ -2,13 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
-import type { CapacityMethod } from '../experiment/capacity.js';
 import { calibrateInfAdapter, median, relativeError, type CapacityComparison } from '../experiment/calibrate.js';
 import { packageRoot } from '../paths.js';
 import { NAMED_PROFILES } from '../profiles/registry.js';
 import { formatProfileCsv } from '../profiles/table-model.js';
 import { capacityChart } from '../report/capacity-chart.js';
 import { renderChart } from '../report/render.js';
+import { parseCapacityMethod, parseSeed } from './flags.js';
 
 export interface CalibrateFlags {
   out: string;
@@ -31,12 +31,11 @@ function csvRow(c: CapacityComparison): string {
  */
 export async function calibrateCommand(target: string, flags: CalibrateFlags): Promise<void> {
   if (target !== 'infadapter') throw new InputError(`calibrate: expected "infadapter", got "${target}"`);
-  if (flags.method !== 'probe' && flags.method !== 'steady') throw new InputError(`--method: expected "probe" or "steady", got "${flags.method}"`);
-  const seed = Number(flags.seed);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`--seed: expected a non-negative integer, got "${flags.seed}"`);
+  const method = parseCapacityMethod(flags.method);
+  const seed = parseSeed(flags.seed);
   const table = join(packageRoot, 'profiles/infadapter/capacity_result_Feb_21.csv');
   const { profile, comparison, cv } = await calibrateInfAdapter(table, {
-    method: flags.method as CapacityMethod,
+    method,
     seed,
     onProgress: flags.quiet ? undefined : (status) => process.stderr.write(`\rcalibrating: ${status}   `),
   });

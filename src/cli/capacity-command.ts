@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js';
-import { measureCapacity, type CapacityMethod } from '../experiment/capacity.js';
+import { measureCapacity } from '../experiment/capacity.js';
 import { NAMED_PROFILES, type ProfileRef } from '../profiles/registry.js';
+import { parseCapacityMethod, parseSeed } from './flags.js';
 
 export interface CapacityFlags {
   profile: string;
@@ -23,16 +24,15 @@ function positive(flag: string, text: string): number {
 export async function capacityCommand(flags: CapacityFlags): Promise<void> {
   const cores = positive('--cores', flags.cores);
   const sloSeconds = positive('--slo-p99', flags.sloP99);
-  const seed = Number(flags.seed);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`--seed: expected a non-negative integer, got "${flags.seed}"`);
-  if (flags.method !== 'probe' && flags.method !== 'steady') throw new InputError(`--method: expected "probe" or "steady", got "${flags.method}"`);
+  const seed = parseSeed(flags.seed);
+  const method = parseCapacityMethod(flags.method);
   const named = flags.profile in NAMED_PROFILES;
   const profile: ProfileRef = {
     ...(named ? { name: flags.profile as ProfileRef['name'] } : { file: flags.profile }),
     variant: flags.variant,
     device: flags.device,
   };
-  const result = await measureCapacity({ cores, profile }, { sloSeconds, method: flags.method as CapacityMethod, seed });
+  const result = await measureCapacity({ cores, profile }, { sloSeconds, method, seed });
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ capacityRps: result.capacityRps })}\n`);
     return;

@@ -3,13 +3,13 @@ import { join, relative } from 'node:path';
 import { loadSpec } from '../experiment/load-spec.js';
 import { runSpec } from '../experiment/run.js';
 import type { Summary } from '../experiment/summary.js';
-import { InputError } from '../errors.js';
 import { AtomicFile, writeFileAtomic } from '../io/atomic-file.js';
 import type { RequestStatus } from '../metrics/run-metrics.js';
 import { formatWindowRow, TIMESERIES_HEADER } from '../metrics/timeseries.js';
 import type { Request } from '../workload/request.js';
 import { checkDataFiles, resolveDataFile } from './paths.js';
 import { startProgress } from './progress.js';
+import { parseSeed } from './flags.js';
 
 export interface RunFlags {
   seed?: string;
@@ -57,12 +57,6 @@ export async function runToFolder(specFile: string, flags: RunFlags): Promise<{ 
   }
   writeFileAtomic(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   return { summary, outDir };
-}
-
-function parseSeed(text: string): number {
-  const seed = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(seed)) throw new InputError(`--seed: expected a non-negative integer, got "${text}"`);
-  return seed;
 }
 
 const REQUESTS_HEADER = 'id,deployment,status,arrival_s,start_s,end_s,latency_ms,wait_ms\n';

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../io/atomic-file.js';
 import { formatProfileCsv } from '../profiles/table-model.js';
 import { buildCnn, CNN_VARIANTS, TINY_VARIANT, type CnnVariant } from '../testbed/onnx-model.js';
 import { profileModels } from '../testbed/profiler.js';
+import { parseSeed } from './flags.js';
 
 const ALL = [...CNN_VARIANTS, TINY_VARIANT];
 
@@ -62,8 +63,7 @@ export async function profileCommand(flags: { models: string; variants?: string;
 /** `servesim validate`: steady-state configurations run for real and simulated; writes validation.csv. */
 export async function validateCommand(flags: { quick?: boolean; models: string; out: string; seed: string; quiet?: boolean }): Promise<void> {
   const { validateAutoscaling, validateConfig, formatValidationRow, VALIDATION_HEADER } = await import('../testbed/validate.js');
-  const seed = Number(flags.seed);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`--seed: expected a non-negative integer, got "${flags.seed}"`);
+  const seed = parseSeed(flags.seed);
   const small = CNN_VARIANTS.find((v) => v.name === 'cnn-s') as CnnVariant;
   const medium = CNN_VARIANTS.find((v) => v.name === 'cnn-m') as CnnVariant;
   const duration = flags.quick ? 8 : 60;
@@ -100,8 +100,7 @@ export async function testbedRunCommand(specFile: string, flags: { out?: string;
   const { testbedRun } = await import('../testbed/testbed-run.js');
   const { checkDataFiles, resolveDataFile } = await import('./paths.js');
   const { formatWindowRow, TIMESERIES_HEADER } = await import('../metrics/timeseries.js');
-  const seed = flags.seed === undefined ? undefined : Number(flags.seed);
-  if (seed !== undefined && (!Number.isSafeInteger(seed) || seed < 0)) throw new InputError(`--seed: expected a non-negative integer, got "${flags.seed}"`);
+  const seed = flags.seed === undefined ? undefined : parseSeed(flags.seed);
   const spec = loadSpec(specFile, flags.set, seed);
   if (spec.workload.trace) checkDataFiles(spec, specFile);
   const { summary, rows } = await testbedRun(spec, flags.models, (file) => resolveDataFile(file, specFile));

@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
 import { trainPredictors, writePredictorFile, type Score } from '../policies/predictors/train.js';
+import { parseSeed } from './flags.js';
 
 export interface TrainPredictorsFlags {
   out: string;
@@ -14,8 +15,7 @@ export interface TrainPredictorsFlags {
  * scores next to simple baselines'.
  */
 export async function trainPredictorsCommand(flags: TrainPredictorsFlags): Promise<void> {
-  const seed = Number(flags.seed);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`--seed: expected a non-negative integer, got "${flags.seed}"`);
+  const seed = parseSeed(flags.seed);
   const epochs = flags.epochs === undefined ? undefined : Number(flags.epochs);
   if (epochs !== undefined && (!Number.isSafeInteger(epochs) || epochs < 1)) {
     throw new InputError(`--epochs: expected a positive integer, got "${flags.epochs}"`);
