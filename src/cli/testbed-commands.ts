@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { formatProfileCsv } from '../profiles/table-model.js';
-import { buildCnn, CNN_VARIANTS, TINY_VARIANT, type CnnVariant } from '../testbed/onnx-model.js';
+import { CNN_VARIANTS, TINY_VARIANT, writeModel, type CnnVariant } from '../testbed/onnx-model.js';
 import { profileModels } from '../testbed/profiler.js';
 import { parseSeed } from './flags.js';
 
@@ -26,12 +26,8 @@ function numbers(flag: string, text: string): number[] {
 
 /** `servesim build-models`: writes the ONNX variants (deterministic random weights) into a folder. */
 export function buildModelsCommand(flags: { out: string; variants?: string; quiet?: boolean }): void {
-  mkdirSync(flags.out, { recursive: true });
   for (const variant of variantsNamed(flags.variants)) {
-    const path = join(flags.out, `${variant.name}.onnx`);
-    const temp = `${path}.${process.pid}.tmp`;
-    writeFileSync(temp, buildCnn(variant));
-    renameSync(temp, path);
+    const path = writeModel(variant, flags.out);
     if (!flags.quiet) process.stdout.write(`${path}\n`);
   }
 }

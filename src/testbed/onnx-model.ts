@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { onnx } from 'onnx-proto';
 import { RandomStreams, sampler } from '../engine/random.js';
 
@@ -117,4 +119,20 @@ export function buildCnn(variant: CnnVariant, seed = 1): Uint8Array {
       output: [tensor('logits', ['N', 1000])],
     },
   }).finish();
+}
+
+/** Writes the variant to `dir/<name>.onnx` (through a temporary file, so a reader never sees half a model). */
+export function writeModel(variant: CnnVariant, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${variant.name}.onnx`);
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, buildCnn(variant));
+  renameSync(temp, path);
+  return path;
+}
+
+/** The variant's model file in `dir`, built first if it is not there. */
+export function ensureModel(variant: CnnVariant, dir: string): string {
+  const path = join(dir, `${variant.name}.onnx`);
+  return existsSync(path) ? path : writeModel(variant, dir);
 }

@@ -1,6 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { RandomStreams } from '../engine/random.js';
 import type { Spec } from '../experiment/spec.js';
@@ -10,7 +8,7 @@ import type { WindowRow } from '../metrics/timeseries.js';
 import { openArrivals } from '../workload/workload.js';
 import { createPolicy } from '../policies/schema.js';
 import { replay, type Response } from './load-generator.js';
-import { buildCnn, CNN_VARIANTS, TINY_VARIANT } from './onnx-model.js';
+import { CNN_VARIANTS, ensureModel, TINY_VARIANT } from './onnx-model.js';
 import { RealDeployment } from './actuator.js';
 
 /** Seconds a request may take before it counts as dropped (InfAdapter's dispatcher timeout). */
@@ -31,11 +29,7 @@ export async function testbedRun(spec: Spec, modelsDir: string, resolve: (file: 
   const variant = [...CNN_VARIANTS, TINY_VARIANT].find((v) => v.name === d.profile?.variant);
   if (variant === undefined) throw new InputError(`testbed run: deployments[0].profile.variant must be a testbed model (${CNN_VARIANTS.map((v) => v.name).join(', ')})`);
   if (spec.duration === undefined) throw new InputError('testbed run: expected a duration (seconds of real load)');
-  const model = join(modelsDir, `${variant.name}.onnx`);
-  if (!existsSync(model)) {
-    mkdirSync(modelsDir, { recursive: true });
-    writeFileSync(model, buildCnn(variant));
-  }
+  const model = ensureModel(variant, modelsDir);
   const arrivals = openArrivals(spec.workload, new RandomStreams(spec.seed), spec.workload.trace && resolve(spec.workload.trace.file));
   const times: number[] = [];
   for (let t = arrivals.next(); t < spec.duration; t = arrivals.next()) times.push(t);

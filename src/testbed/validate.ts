@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RandomStreams } from '../engine/random.js';
@@ -9,7 +9,7 @@ import { packageRoot } from '../paths.js';
 import { formatProfileCsv } from '../profiles/table-model.js';
 import { poissonArrivals } from '../workload/arrivals.js';
 import { replay } from './load-generator.js';
-import { buildCnn, type CnnVariant } from './onnx-model.js';
+import { ensureModel, type CnnVariant } from './onnx-model.js';
 import { startServer, type RunningServer } from './server-process.js';
 import { testbedRun } from './testbed-run.js';
 
@@ -62,15 +62,6 @@ function measure(pairs: { sent: number; received: number }[]): { p50: number; p9
   return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), throughput: pairs.length / (last - first) };
 }
 
-function modelFile(variant: CnnVariant, modelsDir: string): string {
-  const model = join(modelsDir, `${variant.name}.onnx`);
-  if (!existsSync(model)) {
-    mkdirSync(modelsDir, { recursive: true });
-    writeFileSync(model, buildCnn(variant));
-  }
-  return model;
-}
-
 /** The simulator's view of a server, measured on it: a profile file and the network hop. */
 interface Calibration {
   profile: string;
@@ -106,7 +97,7 @@ async function calibrate(server: RunningServer, variant: CnnVariant, cores: numb
 
 /** One steady-state configuration, for real and in the simulator calibrated in the same run, on the same Poisson arrival times. */
 export async function validateConfig(config: ValidationConfig, modelsDir: string, seed: number): Promise<{ rows: ValidationRow[]; latencies: LatencySamples }> {
-  const model = modelFile(config.variant, modelsDir);
+  const model = ensureModel(config.variant, modelsDir);
   const server = await startServer({ model, imageSize: config.variant.imageSize, cores: config.cores, maxBatch: 1, maxWaitMs: 0, cpus: config.cores === 1 ? '1' : undefined });
   let calibration: Calibration;
   let real: { sent: number; received: number }[];
@@ -152,7 +143,7 @@ export async function validateConfig(config: ValidationConfig, modelsDir: string
  * with the same spec, calibrated in the same run. Compares SLO violations, mean replicas and P99.
  */
 export async function validateAutoscaling(variant: CnnVariant, modelsDir: string, seed: number, durationSeconds: number): Promise<{ rows: ValidationRow[]; replicas: ReplicaSeries }> {
-  const model = modelFile(variant, modelsDir);
+  const model = ensureModel(variant, modelsDir);
   const server = await startServer({ model, imageSize: variant.imageSize, cores: 1, maxBatch: 1, maxWaitMs: 0, cpus: '1' });
   let calibration: Calibration;
   try {
