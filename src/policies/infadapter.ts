@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { packageRoot } from '../paths.js';
-import { readInfAdapterCapacity } from '../profiles/infadapter.js';
+import { readInfAdapterCapacity, type CapacityRow } from '../profiles/infadapter.js';
 import { createSolver, type MilpModel, type MilpSolver } from '../solver/index.js';
 import type { LoadPredictor } from './predictors/predictor.js';
 import type { Action, DeploymentObservation, Observation, Policy } from './types.js';
@@ -48,9 +48,21 @@ export interface VariantInfo {
   loadSeconds: number;
 }
 
+const tables = new Map<string, CapacityRow[]>();
+
+/** The capacity table, read once per process (every InfAdapter and MS+ run fits its variants from it). */
+function capacityTable(path: string): CapacityRow[] {
+  let rows = tables.get(path);
+  if (rows === undefined) {
+    rows = readInfAdapterCapacity(path);
+    tables.set(path, rows);
+  }
+  return rows;
+}
+
 /** capacity ≈ a·cores + b: a least-squares line through the profile's capacities at cores 1, 2, 4, 8, 16. */
 export function fitCapacity(variant: string, sloMs: number, tablePath = join(packageRoot, 'profiles/infadapter/capacity_result_Feb_21.csv')): { a: number; b: number } {
-  const points = readInfAdapterCapacity(tablePath).filter((r) => r.variant === variant && r.sloMs === sloMs && [1, 2, 4, 8, 16].includes(r.cores));
+  const points = capacityTable(tablePath).filter((r) => r.variant === variant && r.sloMs === sloMs && [1, 2, 4, 8, 16].includes(r.cores));
   if (points.length < 2) throw new Error(`no capacity profile for ${variant} at ${sloMs} ms`);
   const n = points.length;
   const mx = points.reduce((s, p) => s + p.cores, 0) / n;
