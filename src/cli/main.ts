@@ -5,6 +5,7 @@ import { capacityCommand } from './capacity-command.js';
 import { compareCommand } from './compare-command.js';
 import { plotCommand } from './plot-command.js';
 import { reproduceCommand } from './reproduce-command.js';
+import { reproduceBiathlonCommand } from './reproduce-biathlon-command.js';
 import { buildModelsCommand, profileCommand, testbedRunCommand, validateCommand } from './testbed-commands.js';
 import { trainPredictorsCommand } from './train-command.js';
 import { runCommand } from './run-command.js';
@@ -75,13 +76,18 @@ program
 
 program
   .command('reproduce')
-  .description('reproduce a paper\'s comparison: runs, table.csv, figures and report.html (paper: infadapter)')
-  .argument('<paper>', 'infadapter')
+  .description("reproduce a paper's comparison: runs, table.csv, figures and report.html (paper: infadapter or biathlon)")
+  .argument('<paper>', 'infadapter or biathlon')
   .option('-o, --out <dir>', 'output folder (default: results/paper/<paper>)')
-  .option('--seeds <n>', 'seeds per policy', '3')
-  .option('--quick', 'one seed and no sensitivity sweep')
+  .option('--seeds <n>', 'infadapter: seeds per policy', '3')
+  .option('--seed <n>', 'biathlon: seed of the generated data and models', '1')
+  .option('--quick', 'infadapter: one seed and no sensitivity sweep; biathlon: fewer requests, smaller groups')
+  .option('--pipelines <list>', 'biathlon: comma-separated pipelines (default: all seven)')
+  .option('--calibrate', "biathlon: measure the cost model on this machine first (writes DIR/cost_model.json) instead of reading profiles/biathlon/cost_model.json")
+  .option('--cost-model <file>', 'biathlon: a cost model file written by --calibrate')
   .option('-q, --quiet', 'print nothing on success')
-  .action(reproduceCommand);
+  .addHelpText('after', '\nExit status: 0 success, 2 bad input (flag or file), 1 internal error.')
+  .action((paper: string, flags) => (paper === 'biathlon' ? reproduceBiathlonCommand(flags) : reproduceCommand(paper, flags)));
 
 program
   .command('train-predictors')
@@ -127,7 +133,7 @@ program
   .command('testbed')
   .description('run on real model servers on 127.0.0.1 (subcommand: run)')
   .command('run')
-  .description('run a spec on real model servers, one process per replica; writes summary.json and timeseries.csv like `servesim run` (static policy, one deployment whose profile variant is a testbed model)')
+  .description('run a spec on real model servers, one process per replica; writes summary.json and timeseries.csv like `servesim run` (one deployment, or one pipeline stage of variant deployments, each profile variant a testbed model; any policy)')
   .argument('<spec>', 'experiment spec (JSON)')
   .option('-o, --out <dir>', 'output folder (default: results/testbed/<spec name>)')
   .option('--models <dir>', 'where the ONNX variants are (built if missing)', 'models')

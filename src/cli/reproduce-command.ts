@@ -31,7 +31,7 @@ function aggregate(policy: string, runs: ReproductionRun[]): PolicyAggregate {
 
 /** `servesim reproduce infadapter`: every policy on the identical trace and seeds, then table, figures and report. */
 export async function reproduceCommand(paper: string, flags: ReproduceFlags): Promise<void> {
-  if (paper !== 'infadapter') throw new InputError(`reproduce: expected "infadapter", got "${paper}"`);
+  if (paper !== 'infadapter') throw new InputError(`reproduce: expected "infadapter" or "biathlon", got "${paper}"`);
   const seedCount = flags.quick ? 1 : Number(flags.seeds);
   if (!Number.isInteger(seedCount) || seedCount < 1) throw new InputError(`--seeds: expected a positive integer, got "${flags.seeds}"`);
   const out = flags.out ?? 'results/paper/infadapter';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { serviceTimeSchema } from '../profiles/service-time.js';
 import { profileRefSchema } from '../profiles/registry.js';
+import { biathlonServingSchema } from '../approx/schema.js';
 
 const seconds = z.number().nonnegative();
 
@@ -49,6 +50,7 @@ export const deploymentSchema = z
     nodePool: z.string().optional().describe('Place pods in this pool only'),
     serviceTime: serviceTimeSchema.optional().describe('Service time of one batch from a distribution'),
     profile: profileRefSchema.optional(),
+    biathlon: biathlonServingSchema.optional(),
     concurrency: z.number().int().positive().optional().describe('Batches one replica serves at once (default: the profile\'s, else 1)'),
     batching: batchingSchema.optional(),
     queue: z.enum(['central', 'per-replica']).default('central').describe('One queue for the deployment, or one per replica behind a router'),
@@ -61,7 +63,7 @@ export const deploymentSchema = z
     accuracy: z.number().nonnegative().optional().describe('Accuracy of the served model variant'),
     slo: z.number().positive().optional().describe('Per-stage latency SLO, seconds (counted in this deployment\'s rows)'),
   })
-  .refine((d) => (d.serviceTime === undefined) !== (d.profile === undefined), { message: 'expected exactly one of "serviceTime" and "profile"' });
+  .refine((d) => [d.serviceTime, d.profile, d.biathlon].filter((x) => x !== undefined).length === 1, { message: 'expected exactly one of "serviceTime", "profile" and "biathlon"' });
 
 export const networkSchema = z
   .strictObject({

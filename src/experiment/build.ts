@@ -9,6 +9,7 @@ import type { Simulator } from '../engine/simulator.js';
 import type { RunMetrics } from '../metrics/run-metrics.js';
 import { loadLatencyModel } from '../profiles/registry.js';
 import { serviceTimeSampler } from '../profiles/service-time.js';
+import { preparedJobs } from './biathlon-jobs.js';
 import type { Spec } from './spec.js';
 
 /** The simulated world of a spec: its cluster, deployments and the service requests enter. */
@@ -27,6 +28,16 @@ export function variantOf(d: DeploymentSpec, streams: RandomStreams, resolve: (f
     // The sampler ignores the batch size and cores it is called with.
     const draw: (batch: number, cores: number) => number = serviceTimeSampler(d.serviceTime, u);
     return { name: d.name, accuracy: d.accuracy ?? null, serviceTime: draw, concurrency: () => fixedConcurrency ?? 1 };
+  }
+  if (d.biathlon !== undefined) {
+    // One request per lane (the paper runs a request's queries on one core); a batch runs its jobs back to back.
+    const jobs = preparedJobs(d.biathlon);
+    const draw = (batch: number) => {
+      let seconds = 0;
+      for (let i = 0; i < batch; i++) seconds += jobs.seconds[Math.floor(u() * jobs.seconds.length)];
+      return seconds;
+    };
+    return { name: d.name, accuracy: d.accuracy ?? jobs.accuracy, serviceTime: draw, concurrency: (cores) => fixedConcurrency ?? Math.max(1, Math.floor(cores)) };
   }
   const profile = d.profile as NonNullable<DeploymentSpec['profile']>;
   const model = loadLatencyModel(profile, resolve);

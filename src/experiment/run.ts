@@ -8,6 +8,7 @@ import type { Request } from '../workload/request.js';
 import { ArrivalFeeder, openArrivals } from '../workload/workload.js';
 import { InputError } from '../errors.js';
 import { createPolicy } from '../policies/schema.js';
+import { prepareBiathlonJobs } from './biathlon-jobs.js';
 import { buildWorld, variantOf, type World } from './build.js';
 import { Controller } from './controller.js';
 import type { Deployment } from '../cluster/deployment.js';
@@ -31,6 +32,7 @@ const OPEN_ENDED_STEP_SECONDS = 60;
 /** Builds the simulated world a spec describes, runs it and returns its summary. */
 export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Summary> {
   await initHistograms();
+  await prepareBiathlonJobs(spec);
   const wallStart = performance.now();
   const sim = new Simulator();
   const streams = new RandomStreams(spec.seed);

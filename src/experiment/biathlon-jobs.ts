@@ -1,0 +1,89 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RandomStreams } from '../engine/random.js';
+import { InputError } from '../errors.js';
+import { packageRoot } from '../paths.js';
+import type { CostModel } from '../approx/cost-model.js';
+import { accuracy, PipelineEvaluator, preparePipeline } from '../approx/evaluate.js';
+import { syntheticPipeline } from '../approx/pipelines.js';
+import type { BiathlonServing } from '../approx/schema.js';
+import type { Spec } from './spec.js';
+
+/** The cost models measured by `servesim reproduce biathlon --calibrate` on the reference machine (profiles/PROVENANCE.md). */
+export const COST_MODELS_FILE = 'profiles/biathlon/cost_model.json';
+
+export function readCostModels(file = join(packageRoot, COST_MODELS_FILE)): Record<string, CostModel> {
+  if (!existsSync(file)) throw new InputError(`${file}: Biathlon cost models not found (run \`servesim reproduce biathlon --calibrate\`)`);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { pipelines: Record<string, CostModel> }).pipelines;
+}
+
+/** Seconds each generated request takes to serve, and what serving that way is worth. */
+export interface JobTable {
+  seconds: Float64Array;
+  /** r² (regression) or F1 (classification) of the served predictions against the labels. */
+  accuracy: number;
+  /** Share of requests whose output met the guarantee (1 for the exact pipeline). */
+  meetRate: number;
+}
+
+/** Both ways of serving the same generated requests. */
+type JobTables = Record<BiathlonServing['mode'], JobTable>;
+
+const tables = new Map<string, JobTables>();
+
+/** Exact and approximate serving share their generated requests, so one key covers both. */
+const keyOf = (serving: BiathlonServing) => JSON.stringify({ ...serving, mode: undefined });
+
+/**
+ * The job times of a Biathlon deployment: its generated requests really run through the algorithm
+ * and the exact pipeline, each charged what the cost model says its rounds did. Built once per
+ * process and setting, before the run, since training the model is asynchronous.
+ */
+export async function biathlonJobs(serving: BiathlonServing): Promise<JobTable> {
+  const cached = tables.get(keyOf(serving));
+  if (cached !== undefined) return cached[serving.mode];
+  const pipeline = syntheticPipeline(serving.pipeline);
+  if (pipeline === undefined) throw new InputError(`biathlon.pipeline: unknown pipeline "${serving.pipeline}"`);
+  const cost = readCostModels()[pipeline.name];
+  const streams = new RandomStreams(serving.seed);
+  const prepared = await preparePipeline(pipeline, { trainRequests: 300, validRequests: 100, rowScale: serving.rowScale, seed: serving.seed, streams: (name) => streams.uniform(name) });
+  const evaluator = new PipelineEvaluator(prepared, [{ tau: serving.tau, delta: prepared.delta * serving.deltaFactor }], cost);
+  const data = streams.uniform(`${pipeline.name}:jobs`);
+  const serve = streams.uniform(`${pipeline.name}:serve`);
+  const exactSeconds = new Float64Array(serving.requests);
+  const approximateSeconds = new Float64Array(serving.requests);
+  const exactPredictions: number[] = [];
+  const approximatePredictions: number[] = [];
+  const labels: number[] = [];
+  let met = 0;
+  for (let i = 0; i < serving.requests; i++) {
+    const evaluation = evaluator.evaluate(pipeline.generate(data, serving.rowScale), serve);
+    const outcome = evaluation.outcomes[0];
+    exactSeconds[i] = evaluation.exactSimulatedSeconds;
+    approximateSeconds[i] = outcome.simulatedSeconds;
+    exactPredictions.push(evaluation.exactPrediction);
+    approximatePredictions.push(outcome.prediction);
+    labels.push(evaluation.label);
+    if (outcome.met) met++;
+  }
+  const score = (predictions: number[]) => accuracy(pipeline.task, pipeline.classes, predictions, labels);
+  const both: JobTables = {
+    exact: { seconds: exactSeconds, accuracy: score(exactPredictions), meetRate: 1 },
+    approximate: { seconds: approximateSeconds, accuracy: score(approximatePredictions), meetRate: met / serving.requests },
+  };
+  tables.set(keyOf(serving), both);
+  return both[serving.mode];
+}
+
+/** Builds the job tables of every Biathlon deployment of a spec. */
+export async function prepareBiathlonJobs(spec: Spec): Promise<void> {
+  for (const d of spec.deployments) if (d.biathlon !== undefined) await biathlonJobs(d.biathlon);
+}
+
+/** The job table of a deployment, once prepared. */
+export function preparedJobs(serving: BiathlonServing): JobTable {
+  const table = tables.get(keyOf(serving));
+  if (table === undefined) throw new Error('Biathlon job table used before prepareBiathlonJobs');
+  return table[serving.mode];
+}
+

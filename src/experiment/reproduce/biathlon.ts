@@ -1,0 +1,166 @@
+import { RandomStreams } from '../../engine/random.js';
+import { calibrateCosts, OFFLINE_REQUESTS } from '../../approx/calibrate.js';
+import type { CostModel } from '../../approx/cost-model.js';
+import { accuracy, PipelineEvaluator, preparePipeline, type PreparedPipeline, type RequestEvaluation, type Setting } from '../../approx/evaluate.js';
+import type { SyntheticPipeline } from '../../approx/pipelines.js';
+
+/** τ swept (Biathlon's grid, evaluate_all.py, without 0) and δ swept as multiples of the default (its grid is MAE × 1/8 … 16). */
+export const TAU_GRID = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99];
+export const DELTA_FACTORS = [0.25, 0.5, 1, 2, 4];
+const DEFAULT_TAU = 0.95;
+
+export const TABLE_HEADER = 'pipeline,tau,delta,speedup,meet_rate,accuracy,mean_sample_fraction,mean_rounds';
+export const DETAIL_HEADER =
+  'pipeline,tau,delta,requests,speedup,simulated_speedup,meet_rate,meet_rate_floor,accuracy,exact_accuracy,mean_sample_fraction,mean_rounds,exact_ms,approx_ms,approx_p50_ms,approx_p99_ms,simulated_exact_ms,simulated_approx_ms';
+
+export interface ReproductionSize {
+  trainRequests: number;
+  testRequests: number;
+  /** Multiplies every generated group size. */
+  rowScale: number;
+}
+
+export const FULL: ReproductionSize = { trainRequests: 500, testRequests: 400, rowScale: 1 };
+export const QUICK: ReproductionSize = { trainRequests: 300, testRequests: 150, rowScale: 0.5 };
+
+/** One pipeline under one setting, over all test requests. */
+export interface SettingResult {
+  pipeline: string;
+  task: SyntheticPipeline['task'];
+  tau: number;
+  delta: number;
+  deltaFactor: number;
+  requests: number;
+  speedup: number;
+  simulatedSpeedup: number;
+  meetRate: number;
+  /** τ less two binomial standard errors: the meet rate a correct guarantee stays above with ~97.5 % probability. */
+  meetRateFloor: number;
+  accuracy: number;
+  exactAccuracy: number;
+  meanSampleFraction: number;
+  meanRounds: number;
+  exactMs: number;
+  approxMs: number;
+  approxP50Ms: number;
+  approxP99Ms: number;
+  simulatedExactMs: number;
+  simulatedApproxMs: number;
+}
+
+/** A setting with its δ as a multiple of the pipeline's default. */
+export type SweepSetting = Setting & { deltaFactor: number };
+
+/** The settings a pipeline is served under: τ swept at its δ, then δ swept at τ = 0.95 (regression only). */
+export function settingsFor(prepared: PreparedPipeline): SweepSetting[] {
+  const taus = TAU_GRID.map((tau) => ({ tau, delta: prepared.delta, deltaFactor: 1 }));
+  if (prepared.pipeline.task === 'classification') return taus;
+  return [...taus, ...DELTA_FACTORS.filter((f) => f !== 1).map((f) => ({ tau: DEFAULT_TAU, delta: prepared.delta * f, deltaFactor: f }))];
+}
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+function quantile(xs: number[], q: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+function summarizeSetting(prepared: PreparedPipeline, setting: SweepSetting, index: number, evaluations: RequestEvaluation[]): SettingResult {
+  const { pipeline } = prepared;
+  const outcomes = evaluations.map((e) => e.outcomes[index]);
+  const labels = evaluations.map((e) => e.label);
+  const n = evaluations.length;
+  return {
+    pipeline: pipeline.name,
+    task: pipeline.task,
+    tau: setting.tau,
+    delta: setting.delta,
+    deltaFactor: setting.deltaFactor,
+    requests: n,
+    speedup: sum(evaluations.map((e) => e.exactSeconds)) / sum(outcomes.map((o) => o.seconds)),
+    simulatedSpeedup: sum(evaluations.map((e) => e.exactSimulatedSeconds)) / sum(outcomes.map((o) => o.simulatedSeconds)),
+    meetRate: outcomes.filter((o) => o.met).length / n,
+    meetRateFloor: setting.tau - 2 * Math.sqrt((setting.tau * (1 - setting.tau)) / n),
+    accuracy: accuracy(pipeline.task, pipeline.classes, outcomes.map((o) => o.prediction), labels),
+    exactAccuracy: accuracy(pipeline.task, pipeline.classes, evaluations.map((e) => e.exactPrediction), labels),
+    meanSampleFraction: sum(outcomes.map((o) => o.sampleFraction)) / n,
+    meanRounds: sum(outcomes.map((o) => o.rounds)) / n,
+    exactMs: (1000 * sum(evaluations.map((e) => e.exactSeconds))) / n,
+    approxMs: (1000 * sum(outcomes.map((o) => o.seconds))) / n,
+    approxP50Ms: 1000 * quantile(outcomes.map((o) => o.seconds), 0.5),
+    approxP99Ms: 1000 * quantile(outcomes.map((o) => o.seconds), 0.99),
+    simulatedExactMs: (1000 * sum(evaluations.map((e) => e.exactSimulatedSeconds))) / n,
+    simulatedApproxMs: (1000 * sum(outcomes.map((o) => o.simulatedSeconds))) / n,
+  };
+}
+
+/**
+ * Reproduces Biathlon on one synthetic pipeline: trains its model, then serves `testRequests`
+ * generated requests exactly and under every setting, really executed here, and charged by the
+ * cost model as the simulator would.
+ */
+export async function reproducePipeline(
+  pipeline: SyntheticPipeline,
+  size: ReproductionSize,
+  seed: number,
+  cost: CostModel,
+  onProgress: (fraction: number) => void = () => {},
+): Promise<SettingResult[]> {
+  const streams = new RandomStreams(seed);
+  const prepared = await preparePipeline(pipeline, { trainRequests: size.trainRequests, validRequests: Math.ceil(size.trainRequests / 3), rowScale: size.rowScale, seed, streams: (name) => streams.uniform(name) });
+  const settings = settingsFor(prepared);
+  const evaluator = new PipelineEvaluator(prepared, settings, cost);
+  const data = streams.uniform(`${pipeline.name}:test`);
+  const serving = streams.uniform(`${pipeline.name}:serve`);
+  const evaluations: RequestEvaluation[] = [];
+  onProgress(0);
+  for (let i = 0; i < size.testRequests; i++) {
+    evaluations.push(evaluator.evaluate(pipeline.generate(data, size.rowScale), serving));
+    onProgress((i + 1) / size.testRequests);
+  }
+  return settings.map((s, i) => summarizeSetting(prepared, s, i, evaluations));
+}
+
+/** Measures every pipeline's cost model on this machine (Biathlon's offline profiling). */
+export async function calibratePipelines(
+  pipelines: readonly SyntheticPipeline[],
+  size: ReproductionSize,
+  seed: number,
+  onPipeline: (name: string) => void = () => {},
+): Promise<Record<string, CostModel>> {
+  const models: Record<string, CostModel> = {};
+  for (const pipeline of pipelines) {
+    onPipeline(pipeline.name);
+    const streams = new RandomStreams(seed);
+    const prepared = await preparePipeline(pipeline, { trainRequests: size.trainRequests, validRequests: Math.ceil(size.trainRequests / 3), rowScale: size.rowScale, seed, streams: (name) => streams.uniform(name) });
+    models[pipeline.name] = calibrateCosts(prepared, streams.uniform(`${pipeline.name}:offline`), { requests: OFFLINE_REQUESTS, rowScale: size.rowScale });
+  }
+  return models;
+}
+
+export function tableRow(r: SettingResult): string {
+  return [r.pipeline, r.tau, r.delta.toPrecision(4), r.speedup.toFixed(3), r.meetRate.toFixed(4), r.accuracy.toFixed(4), r.meanSampleFraction.toFixed(4), r.meanRounds.toFixed(3)].join(',');
+}
+
+export function detailRow(r: SettingResult): string {
+  return [
+    r.pipeline,
+    r.tau,
+    r.delta.toPrecision(4),
+    r.requests,
+    r.speedup.toFixed(3),
+    r.simulatedSpeedup.toFixed(3),
+    r.meetRate.toFixed(4),
+    r.meetRateFloor.toFixed(4),
+    r.accuracy.toFixed(4),
+    r.exactAccuracy.toFixed(4),
+    r.meanSampleFraction.toFixed(4),
+    r.meanRounds.toFixed(3),
+    r.exactMs.toFixed(4),
+    r.approxMs.toFixed(4),
+    r.approxP50Ms.toFixed(4),
+    r.approxP99Ms.toFixed(4),
+    r.simulatedExactMs.toFixed(4),
+    r.simulatedApproxMs.toFixed(4),
+  ].join(',');
+}
