@@ -11,6 +11,9 @@ import type { CostModel } from '../src/approx/cost-model.js';
 import { validateSpec } from '../src/experiment/load-spec.js';
 import type { SpecInput } from '../src/experiment/spec.js';
 import { simulate } from './helpers/run.js';
+import { servesim, tempDir } from './helpers/cli.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const OPTIONS = { minSupport: 30, bootstrapResamples: 100 };
 
@@ -225,5 +228,49 @@ describe('Biathlon deployments in a simulated cluster', () => {
     const unknown = spec('exact');
     (unknown.deployments[0].biathlon as { pipeline: string }).pipeline = 'nope';
     expect(() => validateSpec(unknown, 'unknown.json')).toThrow(/biathlon\.pipeline/);
+  });
+});
+
+describe('servesim approx: a user table and model', () => {
+  const dir = tempDir();
+  // Two zones' trips: fares around 10 and 30; a request's fare prediction is 0.5·distance + its zone's mean fare.
+  const u = new RandomStreams(9).uniform('trips');
+  const rows = ['zone,fare,distance'];
+  for (let i = 0; i < 40_000; i++) {
+    const zone = i % 2 === 0 ? 'a' : 'b';
+    rows.push(`${zone},${((zone === 'a' ? 10 : 30) + 4 * (u() - 0.5)).toFixed(3)},${(5 * u()).toFixed(3)}`);
+  }
+  writeFileSync(join(dir, 'trips.csv'), `${rows.join('\n')}\n`);
+  writeFileSync(join(dir, 'requests.csv'), 'zone,distance\na,1\nb,2\na,3\nb,4\n');
+  writeFileSync(join(dir, 'model.mjs'), 'export const task = "regression";\nexport function predict(rows) { return rows.map(([distance, count, fare]) => 0.5 * distance + fare); }\n');
+  const args = ['approx', '--table', join(dir, 'trips.csv'), '--key', 'zone', '--queries', 'fare:count,avg', '--requests', join(dir, 'requests.csv'), '--model', join(dir, 'model.mjs'), '--delta', '0.2', '--out', dir];
+
+  test('serves every request exactly and approximately, within δ', () => {
+    const result = servesim(...args);
+    expect(result.status).toBe(0);
+    const lines = readFileSync(join(dir, 'approx.csv'), 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('key,exact,approximate,met,rounds,sample_fraction,exact_ms,approx_ms');
+    expect(lines).toHaveLength(5);
+    for (const line of lines.slice(1)) {
+      const [, exact, approximate, met, , fraction] = line.split(',').map(Number);
+      expect(met).toBe(1);
+      expect(Math.abs(exact - approximate)).toBeLessThanOrEqual(0.2);
+      expect(fraction).toBeLessThan(0.2);
+    }
+  });
+
+  test('bad input: one line naming the file, column or flag, exit code 2', () => {
+    for (const [flag, value, message] of [
+      ['--queries', 'fare:mean', /unknown operator "mean"/],
+      ['--key', 'city', /no key column "city"/],
+      ['--tau', '2', /--tau: expected a number in \[0, 1\]/],
+    ] as const) {
+      const at = args.indexOf(flag);
+      const bad = at < 0 ? [...args, flag, value] : args.map((a, i) => (i === at + 1 ? value : a));
+      const result = servesim(...bad);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    }
   });
 });

@@ -27,19 +27,27 @@ export function rowsIn(column: PartitionedColumn, parts: number): number {
 
 /** Assigns each value a uniform random partition (a counting sort by partition id). */
 export function partitionValues(values: ArrayLike<number>, u: Uniform, nparts = DEFAULT_PARTITIONS): PartitionedColumn {
-  const ids = new Uint8Array(values.length);
-  const sizes = new Int32Array(nparts + 1);
-  for (let i = 0; i < values.length; i++) {
+  return partitionRows([values], u, nparts)[0];
+}
+
+/**
+ * Assigns each row of a table (given as columns of equal length) a uniform random partition, and
+ * sorts every column by it: a row keeps one partition whichever column a query reads.
+ */
+export function partitionRows(columns: ArrayLike<number>[], u: Uniform, nparts = DEFAULT_PARTITIONS): PartitionedColumn[] {
+  const rows = columns[0]?.length ?? 0;
+  const ids = new Uint8Array(rows);
+  const offsets = new Int32Array(nparts + 1);
+  for (let i = 0; i < rows; i++) {
     const id = Math.floor(u() * nparts);
     ids[i] = id;
-    sizes[id + 1]++;
+    offsets[id + 1]++;
   }
-  for (let p = 0; p < nparts; p++) sizes[p + 1] += sizes[p];
-  const offsets = sizes.slice();
-  const sorted = new Float64Array(values.length);
-  const next = sizes.subarray(0, nparts).slice();
-  for (let i = 0; i < values.length; i++) sorted[next[ids[i]]++] = values[i];
-  return { values: sorted, offsets };
+  for (let p = 0; p < nparts; p++) offsets[p + 1] += offsets[p];
+  const order = new Int32Array(rows);
+  const next = offsets.slice(0, nparts);
+  for (let i = 0; i < rows; i++) order[next[ids[i]]++] = i;
+  return columns.map((column) => ({ values: Float64Array.from(order, (i) => column[i]), offsets }));
 }
 
 /**

@@ -6,6 +6,7 @@ import { compareCommand } from './compare-command.js';
 import { plotCommand } from './plot-command.js';
 import { reproduceCommand } from './reproduce-command.js';
 import { reproduceBiathlonCommand } from './reproduce-biathlon-command.js';
+import { approxCommand } from './approx-command.js';
 import { buildModelsCommand, profileCommand, testbedRunCommand, validateCommand } from './testbed-commands.js';
 import { trainPredictorsCommand } from './train-command.js';
 import { runCommand } from './run-command.js';
@@ -88,6 +89,22 @@ program
   .option('-q, --quiet', 'print nothing on success')
   .addHelpText('after', '\nExit status: 0 success, 2 bad input (flag or file), 1 internal error.')
   .action((paper: string, flags) => (paper === 'biathlon' ? reproduceBiathlonCommand(flags) : reproduceCommand(paper, flags)));
+
+program
+  .command('approx')
+  .description("Biathlon on your own data: serve each request exactly and approximately from a CSV table and a model module; writes DIR/approx.csv")
+  .requiredOption('--table <file>', 'the rows queries aggregate over (CSV with a header)')
+  .requiredOption('--key <column>', "the column a request's rows are selected by")
+  .requiredOption('--queries <list>', 'aggregation queries: "column:op,op;column:op", ops of count, sum, avg, var, std, median, min, max, count-distinct')
+  .requiredOption('--requests <file>', 'one request per row: the key, then its fixed features (CSV with a header)')
+  .requiredOption('--model <file>', 'an ES module exporting `task` ("regression" or "classification") and `predict(rows)`: rows are [fixed features…, aggregate features in query order]')
+  .option('--tau <p>', 'required confidence τ', '0.95')
+  .option('--delta <x>', 'allowed output error δ (0 for classifiers: the same class)', '0')
+  .option('-o, --out <dir>', 'output folder', 'results/approx')
+  .option('--seed <n>', 'seed of the partitioning and bootstrap', '1')
+  .option('-q, --quiet', 'print nothing on success')
+  .addHelpText('after', '\nExit status: 0 success, 2 bad input (file, column or flag), 1 internal error.')
+  .action(approxCommand);
 
 program
   .command('train-predictors')
