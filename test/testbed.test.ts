@@ -121,7 +121,7 @@ describe('servesim testbed run', () => {
     expect(execSync('ps -eo args').toString().split('\n').filter((l) => l.includes('model-server.js') && l.includes(dir))).toEqual([]);
   }, 60_000);
 
-  it('refuses a multi-variant policy on the one-deployment testbed, with exit 2', async () => {
+  it('refuses a pipeline of several stages, with exit 2', async () => {
     const { spawnSync } = await import('node:child_process');
     const dir = mkdtempSync(join(tmpdir(), 'servesim-testbed-'));
     const spec = join(dir, 'spec.json');
@@ -131,15 +131,109 @@ describe('servesim testbed run', () => {
         name: 'x',
         duration: 2,
         workload: { arrivals: { process: 'poisson', rate: 5 } },
-        deployments: [{ name: 'a', replicas: 1, profile: { file: 'unused.csv', variant: 'cnn-tiny' }, accuracy: 0.5 }],
-        pipelines: [{ name: 'p', stages: [{ name: 's', deployments: ['a'] }] }],
-        policy: { name: 'ms+', stage: 's', deployments: ['a'] },
+        deployments: [
+          { name: 'a', replicas: 1, profile: { file: 'unused.csv', variant: 'cnn-tiny' } },
+          { name: 'b', replicas: 1, profile: { file: 'unused.csv', variant: 'cnn-tiny' } },
+        ],
+        pipelines: [{ name: 'p', stages: [{ name: 's1', deployments: ['a'] }, { name: 's2', deployments: ['b'] }] }],
       }),
     );
     const r = spawnSync(process.execPath, ['bin/servesim.js', 'testbed', 'run', spec], { encoding: 'utf8' });
     expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toBe('servesim: testbed run: expected one deployment and no pipelines');
+    expect(r.stderr.trim()).toBe('servesim: testbed run: pipeline "p" has 2 stages; the testbed runs one stage (its variants behind one router)');
   });
+});
+
+describe('several variant deployments on real servers', () => {
+  it('splits requests across two deployments by the stage weights [3, 1]', async () => {
+    const { execSync } = await import('node:child_process');
+    const { existsSync, readFileSync } = await import('node:fs');
+    if (!existsSync('dist/servesim.js')) execSync('node scripts/build.mjs');
+    const dir = mkdtempSync(join(tmpdir(), 'servesim-testbed-'));
+    const spec = join(dir, 'spec.json');
+    const tiny = (name: string) => ({ name, replicas: 1, cores: 1, queue: 'per-replica', router: 'least-outstanding', profile: { file: 'unused.csv', variant: 'cnn-tiny' } });
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        name: 'weights-real',
+        duration: 2,
+        workload: { arrivals: { process: 'poisson', rate: 200 } },
+        deployments: [tiny('a'), tiny('b')],
+        pipelines: [{ name: 'p', stages: [{ name: 's', deployments: ['a', 'b'], weights: [3, 1] }] }],
+      }),
+    );
+    execSync(`node bin/servesim.js testbed run ${spec} --out ${dir}/out --models ${dir}/models -q`);
+    const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
+    expect(summary.requests).toBeGreaterThan(200);
+    expect(summary.dropped).toBe(0);
+    const [a, b] = summary.deployments;
+    expect(a.requests + b.requests).toBe(summary.requests);
+    expect(Math.abs(a.requests / summary.requests - 0.75)).toBeLessThan(0.03);
+    const rows = readFileSync(join(dir, 'out', 'timeseries.csv'), 'utf8').trim().split('\n').slice(1);
+    expect(new Set(rows.map((row) => row.split(',')[1]))).toEqual(new Set(['a', 'b']));
+    expect(execSync('ps -eo args').toString().split('\n').filter((l) => l.includes('model-server.js') && l.includes(dir))).toEqual([]);
+  }, 60_000);
+
+  it('carries out batch, replace (rolling) and weights on running servers without dropping requests', async () => {
+    const { execSync } = await import('node:child_process');
+    const { existsSync } = await import('node:fs');
+    if (!existsSync('dist/model-server.js')) execSync('node scripts/build.mjs');
+    const { RealDeployment } = await import('../src/testbed/actuator.js');
+    const { RealStage } = await import('../src/testbed/real-stage.js');
+    const { applyAction } = await import('../src/testbed/apply-action.js');
+    const { replay } = await import('../src/testbed/load-generator.js');
+    const { ensureModel, testbedVariant } = await import('../src/testbed/onnx-model.js');
+    const dir = mkdtempSync(join(tmpdir(), 'servesim-actions-'));
+    const modelFor = (name: string) => {
+      const v = testbedVariant(name);
+      if (v === undefined) throw new Error(name);
+      return { model: ensureModel(v, dir), imageSize: v.imageSize };
+    };
+    const start = performance.now();
+    const now = () => (performance.now() - start) / 1000;
+    const deployment = (name: string) => new RealDeployment(name, { ...modelFor('cnn-tiny'), maxBatch: 1, maxWaitMs: 0 }, 1, now, 2, { variant: 'cnn-tiny' });
+    const [a, b] = [deployment('a'), deployment('b')];
+    const stage = new RealStage('s', [a, b], 'weighted-round-robin', [1, 0], () => 0.5);
+    const deployments = new Map([['a', a], ['b', b]]);
+    try {
+      a.scaleTo(1);
+      b.scaleTo(1);
+      await Promise.all([a.settled(), b.settled()]);
+      // 4 s at 150 requests/s: batching at 0.8 s, a's variant replaced at 1.5 s, all traffic to b at 3.5 s.
+      const times = Array.from({ length: 600 }, (_, i) => i / 150);
+      const at = (t: number, action: Parameters<typeof applyAction>[0]) => setTimeout(() => applyAction(action, stage, deployments, modelFor), t * 1000);
+      const timers = [
+        at(0.8, { kind: 'batch', deployment: 'a', maxBatch: 8, maxWaitSeconds: 0.02 }),
+        at(1.5, { kind: 'replace', deployment: 'a', variant: 'cnn-xs', strategy: 'rolling' }),
+        at(3.5, { kind: 'weights', stage: 's', weights: [0, 1] }),
+      ];
+      const responses = await replay(() => stage.pick(), '/infer', times, 10, (r) => stage.finished(r.deployment, r.port, r.ok));
+      timers.forEach(clearTimeout);
+      expect(responses).toHaveLength(600);
+      expect(responses.filter((r) => !r.ok)).toEqual([]);
+      // Batching: one request at a time before the change, batches of several after it.
+      const sentIn = (from: number, to: number) => responses.filter((r) => r.sent >= from && r.sent < to);
+      expect(Math.max(...sentIn(0, 0.7).map((r) => r.batch))).toBe(1);
+      expect(Math.max(...sentIn(1.1, 1.5).map((r) => r.batch))).toBeGreaterThan(1);
+      // Replace: a serves cnn-xs from a new server; the cnn-tiny one has gone.
+      expect(a.observe().variant).toBe('cnn-xs');
+      expect(a.observe().readyReplicas).toBe(1);
+      const firstPort = sentIn(0, 1)[0].port;
+      const lastOfA = sentIn(0, 3.4).filter((r) => r.deployment === 'a').pop();
+      expect(lastOfA?.port).not.toBe(firstPort);
+      // Weights: after the change, everything goes to b.
+      expect(new Set(sentIn(3.6, 5).map((r) => r.deployment))).toEqual(new Set(['b']));
+      // The old server drains for 1 s after its replacement is ready, then stops (wait for it, bounded).
+      const serversNow = () => execSync('ps -eo args').toString().split('\n').filter((l) => l.includes('model-server.js') && l.includes(dir));
+      for (let i = 0; i < 30 && serversNow().filter((l) => l.includes('cnn-tiny.onnx')).length > 1; i++) await new Promise((r) => setTimeout(r, 100));
+      const servers = serversNow();
+      expect(servers.filter((l) => l.includes('cnn-xs.onnx'))).toHaveLength(1);
+      expect(servers.filter((l) => l.includes('cnn-tiny.onnx'))).toHaveLength(1); // b's
+    } finally {
+      await Promise.all([a.stopAll(), b.stopAll()]);
+    }
+    expect(execSync('ps -eo args').toString().split('\n').filter((l) => l.includes('model-server.js') && l.includes(dir))).toEqual([]);
+  }, 30_000);
 });
 
 describe('robustness', () => {

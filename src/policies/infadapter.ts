@@ -40,12 +40,20 @@ export type InfAdapterSpec = z.infer<typeof infadapterSchema>;
  */
 export const msPlusSchema = infadapterSchema.extend({ name: z.literal('ms+') });
 
+/** capacity ≈ a·cores + b requests/s within the policy's capacity SLO. */
+export interface CapacityLine {
+  a: number;
+  b: number;
+}
+
 /** What the policy knows of each variant it may deploy. */
 export interface VariantInfo {
   deployment: string;
   variant: string;
   accuracy: number;
   loadSeconds: number;
+  /** The variant's own capacity line (e.g. the testbed's, from its measured profile); without it, the line is fitted to InfAdapter's capacity table. */
+  capacity?: CapacityLine;
 }
 
 const tables = new Map<string, CapacityRow[]>();
@@ -61,9 +69,14 @@ function capacityTable(path: string): CapacityRow[] {
 }
 
 /** capacity ≈ a·cores + b: a least-squares line through the profile's capacities at cores 1, 2, 4, 8, 16. */
-export function fitCapacity(variant: string, sloMs: number, tablePath = join(packageRoot, 'profiles/infadapter/capacity_result_Feb_21.csv')): { a: number; b: number } {
+export function fitCapacity(variant: string, sloMs: number, tablePath = join(packageRoot, 'profiles/infadapter/capacity_result_Feb_21.csv')): CapacityLine {
   const points = capacityTable(tablePath).filter((r) => r.variant === variant && r.sloMs === sloMs && [1, 2, 4, 8, 16].includes(r.cores));
   if (points.length < 2) throw new Error(`no capacity profile for ${variant} at ${sloMs} ms`);
+  return fitCapacityLine(points);
+}
+
+/** The least-squares line through capacities measured at two or more core counts. */
+export function fitCapacityLine(points: { cores: number; capacityRps: number }[]): CapacityLine {
   const n = points.length;
   const mx = points.reduce((s, p) => s + p.cores, 0) / n;
   const my = points.reduce((s, p) => s + p.capacityRps, 0) / n;
@@ -100,7 +113,7 @@ export class InfAdapter implements Policy {
     this.solver = createSolver(spec.solver);
     // tp_i(n) = floor(max(0, 0.8 × (a_i·n + b_i))) for n = 0 … budget (0 cores: no capacity).
     this.capacity = variants.map((v) => {
-      const { a, b } = fitCapacity(v.variant, spec.capacitySloMs);
+      const { a, b } = v.capacity ?? fitCapacity(v.variant, spec.capacitySloMs);
       return Array.from({ length: spec.budgetCores + 1 }, (_, n) => (n === 0 ? 0 : Math.floor(Math.max(0, spec.capacityFactor * (a * n + b)))));
     });
   }

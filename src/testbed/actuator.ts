@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { RandomStreams, type Uniform } from '../engine/random.js';
 import type { DeploymentObservation, PodObservation } from '../policies/types.js';
+import { pickServer, type ReplicaRouter } from './pick-server.js';
 import { startServer, type RunningServer, type ServerOptions } from './server-process.js';
 
 /** Linux reports process CPU time in clock ticks of 1/100 s. */
@@ -15,9 +17,31 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+/** What a deployment's servers start with, apart from their cores and CPUs: model file, input size, batching. */
+export type ServerTemplate = Omit<ServerOptions, 'cores' | 'cpus'>;
+
+export interface DeploymentOptions {
+  /** The model variant the servers run, as observations report it; default: the deployment's name. */
+  variant?: string;
+  /** Accuracy of the variant, as observations report it; default: unknown (null). */
+  accuracy?: number | null;
+  /** How a request picks a ready server; default round-robin, the deployment schema's default. */
+  router?: ReplicaRouter;
+  /** The random router's draws; default the stream `route:<name>` of seed 1, the spec's default seed. */
+  uniform?: Uniform;
+  /**
+   * Numbers the servers as they start, for pinning one-core servers round the CPUs from the last;
+   * shared by a run's deployments so that their servers spread. Default: this deployment's pod ids.
+   */
+  pinTurn?: () => number;
+}
+
 interface RealPod {
   id: number;
   cores: number;
+  variant: string;
+  /** The batching the server runs with (set at start-up, changed through its endpoint). */
+  batching: { maxBatch: number; maxWaitMs: number };
   startTime: number;
   readyTime: number | null;
   server: RunningServer | null;
@@ -25,15 +49,18 @@ interface RealPod {
   readyCpu: number;
   terminating: boolean;
   served: number;
+  /** Requests sent to it and not yet answered (what the least-outstanding router compares). */
+  outstanding: number;
   /** The latest sample; usage is null where /proc could not be read. */
   sample: { usage: number | null; rps: number; time: number; cpu: number; served: number } | null;
 }
 
 /**
  * A deployment made of real model-server processes: what the simulated Deployment is to the
- * simulator. It carries out the same actions (scale, resize by recreate or rolling update) by
- * starting and stopping processes, and reports pods as a controller sees them, with CPU usage
- * sampled from /proc like metrics-server samples cgroups.
+ * simulator. It carries out the same actions (scale; resize and replace by recreate or rolling
+ * update; template cores; eviction; batching) by starting and stopping processes, routes requests
+ * to its ready servers by the deployment's router, and reports pods as a controller sees them,
+ * with CPU usage sampled from /proc like metrics-server samples cgroups.
  */
 export class RealDeployment {
   private readonly pods: RealPod[] = [];
@@ -44,39 +71,90 @@ export class RealDeployment {
   private turn = 0;
   private desired = 0;
   private cores: number;
+  private variant: string;
+  private readonly accuracy: number | null;
+  private readonly router: ReplicaRouter;
+  private readonly uniform: Uniform;
+  private readonly pinTurn: (() => number) | undefined;
 
   constructor(
     readonly name: string,
-    private readonly server: Omit<ServerOptions, 'cores' | 'cpus'>,
+    private server: ServerTemplate,
     cores: number,
     private readonly now: () => number,
     private readonly cpuCount: number,
+    options: DeploymentOptions = {},
   ) {
     this.cores = cores;
+    this.variant = options.variant ?? name;
+    this.accuracy = options.accuracy ?? null;
+    this.router = options.router ?? 'round-robin';
+    this.uniform = options.uniform ?? new RandomStreams(1).uniform(`route:${name}`);
+    this.pinTurn = options.pinTurn;
   }
 
-  /** A ready server's port, round-robin; null while none is ready. */
+  private ready(): RealPod[] {
+    return this.pods.filter((p) => p.server !== null && !p.terminating);
+  }
+
+  /** A ready server's port, picked by the deployment's router; null while none is ready. */
   pick(): number | null {
-    const ready = this.pods.filter((p) => p.server !== null && !p.terminating);
+    const ready = this.ready();
     if (ready.length === 0) return null;
-    return (ready[this.turn++ % ready.length].server as RunningServer).port;
+    const pod = pickServer(this.router, ready, this.turn++, this.uniform);
+    pod.outstanding++;
+    return (pod.server as RunningServer).port;
   }
 
-  served(port: number): void {
+  /** The server on `port` answered a request (ok) or failed it. */
+  finished(port: number, ok: boolean): void {
     const pod = this.pods.find((p) => p.server?.port === port);
-    if (pod) pod.served++;
+    if (pod === undefined) return;
+    pod.outstanding = Math.max(0, pod.outstanding - 1);
+    if (ok) pod.served++;
+  }
+
+  readyCount(): number {
+    return this.ready().length;
+  }
+
+  /** Requests sent to this deployment's servers and not yet answered. */
+  inFlight(): number {
+    return this.pods.reduce((sum, p) => sum + p.outstanding, 0);
+  }
+
+  /** Servers of the current template (cores and variant); the others are on their way out. */
+  private isCurrent(pod: RealPod): boolean {
+    return pod.cores === this.cores && pod.variant === this.variant;
   }
 
   private start(): void {
-    const pod: RealPod = { id: this.nextId++, cores: this.cores, startTime: this.now(), readyTime: null, server: null, readyCpu: NaN, terminating: false, served: 0, sample: null };
+    const { maxBatch, maxWaitMs } = this.server;
+    const pod: RealPod = {
+      id: this.nextId++,
+      cores: this.cores,
+      variant: this.variant,
+      batching: { maxBatch, maxWaitMs },
+      startTime: this.now(),
+      readyTime: null,
+      server: null,
+      readyCpu: NaN,
+      terminating: false,
+      served: 0,
+      outstanding: 0,
+      sample: null,
+    };
     this.pods.push(pod);
-    const cpus = pod.cores === 1 ? String(this.cpuCount - 1 - (pod.id % this.cpuCount)) : undefined;
+    const turn = this.pinTurn?.() ?? pod.id;
+    const cpus = pod.cores === 1 ? String(this.cpuCount - 1 - (turn % this.cpuCount)) : undefined;
     const started = startServer({ ...this.server, cores: pod.cores, cpus }).then(
       (server) => {
         if (pod.terminating) return server.stop();
         pod.server = server;
         pod.readyTime = this.now();
         pod.readyCpu = cpuSeconds(server.pid);
+        // A batching change made while it was starting reaches it now.
+        void this.applyBatching(pod);
         // A server that dies on its own is replaced, as the kubelet restarts a crashed container;
         // the requests it held fail at the load generator and are counted as dropped.
         void server.exited.then(() => {
@@ -106,16 +184,16 @@ export class RealDeployment {
     if (i >= 0) this.pods.splice(i, 1);
   }
 
-  /** Make-before-break: once pods of the current size are ready, older ones go. */
+  /** Make-before-break: once servers of the current template are ready, older ones go. */
   private retireOutdated(): void {
-    const current = this.pods.filter((p) => !p.terminating && p.cores === this.cores);
+    const current = this.pods.filter((p) => !p.terminating && this.isCurrent(p));
     if (current.filter((p) => p.server !== null).length < Math.min(this.desired, current.length)) return;
-    for (const pod of this.pods) if (!pod.terminating && pod.cores !== this.cores && pod.server !== null) this.stop(pod);
+    for (const pod of this.pods) if (!pod.terminating && !this.isCurrent(pod) && pod.server !== null) this.stop(pod);
   }
 
   scaleTo(replicas: number): void {
     this.desired = replicas;
-    const current = this.pods.filter((p) => !p.terminating && p.cores === this.cores);
+    const current = this.pods.filter((p) => !p.terminating && this.isCurrent(p));
     for (let n = current.length; n < replicas; n++) this.start();
     const extra = current.sort((a, b) => Number(a.server !== null) - Number(b.server !== null) || b.startTime - a.startTime).slice(0, Math.max(0, current.length - replicas));
     for (const pod of extra) this.stop(pod);
@@ -139,11 +217,50 @@ export class RealDeployment {
     while (this.starting.size > 0) await Promise.all([...this.starting]);
   }
 
+  /**
+   * Servers of the current template replace the others. Recreate: the old ones stop first.
+   * Rolling (make-before-break): old servers still starting stop at once, as in the simulator;
+   * ready ones serve until enough new ones are ready.
+   */
+  private rollOut(strategy: 'recreate' | 'rolling'): void {
+    for (const pod of [...this.pods]) {
+      if (pod.terminating || this.isCurrent(pod)) continue;
+      if (strategy === 'recreate' || pod.server === null) this.stop(pod);
+    }
+    this.scaleTo(this.desired);
+    this.retireOutdated();
+  }
+
   resize(cores: number, strategy: 'recreate' | 'rolling'): void {
     if (cores === this.cores) return;
     this.cores = cores;
-    if (strategy === 'recreate') for (const pod of this.pods) if (!pod.terminating) this.stop(pod);
-    this.scaleTo(this.desired);
+    this.rollOut(strategy);
+  }
+
+  /** Servers of another model variant (its file and input size) replace the running ones. */
+  replace(variant: string, model: Pick<ServerTemplate, 'model' | 'imageSize'>, strategy: 'recreate' | 'rolling'): void {
+    if (variant === this.variant) return;
+    this.variant = variant;
+    this.server = { ...this.server, model: model.model, imageSize: model.imageSize };
+    this.rollOut(strategy);
+  }
+
+  /**
+   * New batching for every server: running ones change it through their loopback endpoint (at
+   * once, as the simulated batcher does, and without the restarts a rolling update would add);
+   * servers started from now on get it at start-up. Settles when the running servers have it.
+   */
+  async setBatching(maxBatch: number, maxWaitMs: number): Promise<void> {
+    this.server = { ...this.server, maxBatch, maxWaitMs };
+    await Promise.all(this.pods.filter((p) => p.server !== null).map((p) => this.applyBatching(p)));
+  }
+
+  private async applyBatching(pod: RealPod): Promise<void> {
+    const { maxBatch, maxWaitMs } = this.server;
+    if (pod.server === null || (pod.batching.maxBatch === maxBatch && pod.batching.maxWaitMs === maxWaitMs)) return;
+    pod.batching = { maxBatch, maxWaitMs };
+    // A server that died meanwhile is replaced by one started with the new batching.
+    await pod.server.setBatching(maxBatch, maxWaitMs).catch(() => {});
   }
 
   /** metrics-server: CPU usage and completions per second of each running server since the last sample. */
@@ -178,8 +295,8 @@ export class RealDeployment {
       replicas: this.desired,
       readyReplicas: pods.filter((p) => p.ready).length,
       coresPerReplica: this.cores,
-      variant: this.name,
-      accuracy: null,
+      variant: this.variant,
+      accuracy: this.accuracy,
       pods,
       queueLength: 0,
     };

@@ -9,9 +9,16 @@ export interface Response {
   serviceMs: number;
   /** Time the request waited in the server's queue, ms (from its reply). */
   waitMs: number;
+  /** Requests in the batch the server served it in (NaN where it failed). */
+  batch: number;
   /** The server (port) it was sent to. */
   port: number;
+  /** The deployment the router sent it to, where the target names one. */
+  deployment?: string;
 }
+
+/** Where a request goes: a server's port, with the deployment it belongs to when there are several. */
+export type Target = number | { port: number; deployment: string };
 
 /**
  * Open-loop replay against a server on 127.0.0.1: each request is sent at its arrival time
@@ -20,7 +27,7 @@ export interface Response {
  * after `timeoutSeconds`.
  */
 export async function replay(
-  target: number | (() => number | null),
+  target: number | (() => Target | null),
   path: string,
   times: number[],
   timeoutSeconds: number,
@@ -34,9 +41,11 @@ export async function replay(
   const send = () =>
     new Promise<Response>((resolve) => {
       const sent = now();
-      const port = pick();
-      const done = (ok: boolean, reply: { serviceMs?: number; waitMs?: number } = {}) => {
-        const response = { sent, received: now(), ok, serviceMs: reply.serviceMs ?? NaN, waitMs: reply.waitMs ?? NaN, port: port ?? -1 };
+      const picked = pick();
+      const port = typeof picked === 'object' && picked !== null ? picked.port : picked;
+      const deployment = typeof picked === 'object' && picked !== null ? picked.deployment : undefined;
+      const done = (ok: boolean, reply: { serviceMs?: number; waitMs?: number; batch?: number } = {}) => {
+        const response: Response = { sent, received: now(), ok, serviceMs: reply.serviceMs ?? NaN, waitMs: reply.waitMs ?? NaN, batch: reply.batch ?? NaN, port: port ?? -1, deployment };
         onReply?.(response);
         resolve(response);
       };

@@ -6,6 +6,8 @@
  *
  * Run as `node dist/model-server.js MODEL IMAGE_SIZE CORES MAX_BATCH MAX_WAIT_MS`; it prints
  * `ready PORT LOAD_MS` on stdout once the model is loaded. `GET /ping` answers without inference.
+ * `POST /batching?maxBatch=N&maxWaitMs=M` changes the batching of the running server (the
+ * testbed's `batch` action): it applies from the next dispatch on, as the simulated batcher's does.
  */
 import { createServer, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -14,8 +16,8 @@ const ort = createRequire(import.meta.url)('onnxruntime-node') as typeof import(
 
 const [model, imageSize, cores, maxBatch, maxWaitMs] = process.argv.slice(2);
 const size = Number(imageSize);
-const batchLimit = Number(maxBatch);
-const waitMs = Number(maxWaitMs);
+let batchLimit = Number(maxBatch);
+let waitMs = Number(maxWaitMs);
 
 const loadStart = performance.now();
 const session = await ort.InferenceSession.create(model, {
@@ -68,10 +70,27 @@ function dispatch(): void {
   }
 }
 
+/** New batching limits; a batch waiting on the old wait is re-dispatched under the new one. */
+function setBatching(params: URLSearchParams, response: ServerResponse): void {
+  const nextBatch = Number(params.get('maxBatch'));
+  const nextWait = Number(params.get('maxWaitMs'));
+  if (!Number.isInteger(nextBatch) || nextBatch < 1 || !Number.isFinite(nextWait) || nextWait < 0) {
+    response.statusCode = 400;
+    return void response.end('{"error":"expected maxBatch >= 1 and maxWaitMs >= 0"}');
+  }
+  batchLimit = nextBatch;
+  waitMs = nextWait;
+  if (timer !== null) clearTimeout(timer);
+  timer = null;
+  dispatch();
+  response.end(JSON.stringify({ maxBatch: batchLimit, maxWaitMs: waitMs }));
+}
+
 const server = createServer((request, response) => {
   request.resume();
   request.on('end', () => {
     if (request.url === '/ping') return response.end('{}');
+    if (request.url?.startsWith('/batching')) return setBatching(new URL(request.url, 'http://127.0.0.1').searchParams, response);
     queue.push({ response, arrived: performance.now() });
     dispatch();
   });

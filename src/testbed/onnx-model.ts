@@ -26,6 +26,11 @@ export const CNN_VARIANTS: CnnVariant[] = [
 /** A variant small enough for tests. */
 export const TINY_VARIANT: CnnVariant = { name: 'cnn-tiny', imageSize: 16, stages: [4, 8], blocksPerStage: 1 };
 
+/** The testbed model a profile's variant name denotes; undefined for any other name. */
+export function testbedVariant(name: string | undefined): CnnVariant | undefined {
+  return [...CNN_VARIANTS, TINY_VARIANT].find((v) => v.name === name);
+}
+
 const FLOAT = 1;
 const INT = 2;
 const INTS = 7;

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
 
@@ -19,6 +20,26 @@ export interface RunningServer {
   /** Settles when the process ends, whatever the reason. */
   exited: Promise<void>;
   stop(): Promise<void>;
+  /** Changes the running server's batching through its loopback `/batching` endpoint. */
+  setBatching(maxBatch: number, maxWaitMs: number): Promise<void>;
+}
+
+/** Seconds a control request to a server may take (it does no inference, so this is generous). */
+const CONTROL_TIMEOUT_SECONDS = 5;
+
+function postBatching(port: number, maxBatch: number, maxWaitMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path: `/batching?maxBatch=${maxBatch}&maxWaitMs=${maxWaitMs}`, method: 'POST', timeout: CONTROL_TIMEOUT_SECONDS * 1000 },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`model server on port ${port}: /batching answered ${res.statusCode}`))));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`model server on port ${port}: /batching timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 const live = new Set<ChildProcess>();
@@ -70,9 +91,10 @@ export function startServer(options: ServerOptions, readyTimeoutSeconds = 60): P
         live.delete(child);
         done();
       }));
+      const port = Number(match[1]);
       resolve({
         exited,
-        port: Number(match[1]),
+        port,
         loadMs: Number(match[2]),
         pid: child.pid as number,
         stop: () =>
@@ -82,6 +104,7 @@ export function startServer(options: ServerOptions, readyTimeoutSeconds = 60): P
             child.kill('SIGTERM');
             live.delete(child);
           }),
+        setBatching: (maxBatch, maxWaitMs) => postBatching(port, maxBatch, maxWaitMs),
       });
     });
   });

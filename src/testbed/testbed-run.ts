@@ -1,74 +1,141 @@
 import { cpus } from 'node:os';
+import type { DeploymentSpec, StageSpec } from '../cluster/schema.js';
 import { InputError } from '../errors.js';
 import { RandomStreams } from '../engine/random.js';
 import type { Spec } from '../experiment/spec.js';
 import type { Summary } from '../experiment/summary.js';
-import { LatencyStats, round } from '../metrics/latency-stats.js';
 import type { WindowRow } from '../metrics/timeseries.js';
-import { openArrivals } from '../workload/workload.js';
+import type { CapacityLine } from '../policies/infadapter.js';
 import { createPolicy } from '../policies/schema.js';
-import { replay, type Response } from './load-generator.js';
-import { CNN_VARIANTS, ensureModel, TINY_VARIANT } from './onnx-model.js';
+import { openArrivals } from '../workload/workload.js';
 import { RealDeployment } from './actuator.js';
+import { applyAction, type ModelFor } from './apply-action.js';
+import { ArrivalHistory } from './arrival-history.js';
+import { replay } from './load-generator.js';
+import { CNN_VARIANTS, ensureModel, testbedVariant } from './onnx-model.js';
+import { RealStage } from './real-stage.js';
+import { summarizeReal, type CapacitySample } from './real-summary.js';
+import { profileCapacityLine } from './variant-capacity.js';
 
 /** Seconds a request may take before it counts as dropped (InfAdapter's dispatcher timeout). */
 const TIMEOUT_SECONDS = 30;
 
 /**
- * Runs a spec on real model servers: the target deployment's replicas are server processes (its
- * profile's variant must be a testbed model, e.g. cnn-m) with its cores and batching, pinned round
- * the machine's CPUs; the spec's arrivals are replayed open-loop from this process, round-robin
- * over the ready servers; a single-deployment policy (HPA, VPA) acts on them through the same
- * actions as in the simulator, at its interval in wall-clock time, reading metrics sampled from
- * /proc. Writes the same summary and time-series rows as `servesim run`.
+ * The one stage the testbed runs: the target pipeline's only stage, or a one-stage pipeline around
+ * the target deployment (as the simulator wraps a lone deployment, src/experiment/build.ts). Every
+ * deployment must be in it: one that no request reaches would hold cores for nothing.
+ */
+function testbedStage(spec: Spec): StageSpec {
+  const target = spec.workload.target ?? spec.pipelines?.[0]?.name ?? spec.deployments[0].name;
+  const pipeline = spec.pipelines?.find((p) => p.name === target);
+  if (pipeline !== undefined && pipeline.stages.length !== 1) {
+    throw new InputError(`testbed run: pipeline "${pipeline.name}" has ${pipeline.stages.length} stages; the testbed runs one stage (its variants behind one router)`);
+  }
+  const stage: StageSpec = pipeline?.stages[0] ?? { name: target, deployments: [target], router: 'weighted-round-robin' };
+  const outside = spec.deployments.filter((d) => !stage.deployments.includes(d.name)).map((d) => d.name);
+  if (outside.length > 0) throw new InputError(`testbed run: deployments ${outside.join(', ')} are not in stage "${stage.name}"; the testbed runs that stage's deployments only`);
+  return stage;
+}
+
+/** InfAdapter's and MS+'s capacity line of each variant they configure, from the testbed profile. */
+async function capacityLines(spec: Spec, resolve: (file: string) => string): Promise<Map<string, CapacityLine>> {
+  const lines = new Map<string, CapacityLine>();
+  if (spec.policy.name !== 'infadapter' && spec.policy.name !== 'ms+') return lines;
+  for (const name of spec.policy.deployments) {
+    const d = spec.deployments.find((x) => x.name === name);
+    if (d === undefined) throw new InputError(`policy ${spec.policy.name}: no deployment "${name}"`);
+    lines.set(name, await profileCapacityLine(d, spec.policy.capacitySloMs / 1000, spec.seed, resolve));
+  }
+  return lines;
+}
+
+/**
+ * Runs a spec on real model servers: each deployment of the one stage (see testbedStage) is a set
+ * of server processes (its profile's variant must be a testbed model, e.g. cnn-m) with its cores
+ * and batching, one-core servers pinned round the machine's CPUs; the spec's arrivals are replayed
+ * open-loop from this process, split across the deployments by the stage's router and weights and
+ * within each over its ready servers by its own router. A policy acts on them through the same
+ * actions as in the simulator (see apply-action.ts), at its interval in wall-clock time, reading
+ * metrics sampled from /proc. Writes the same summary and time-series rows as `servesim run`.
  */
 export async function testbedRun(spec: Spec, modelsDir: string, resolve: (file: string) => string): Promise<{ summary: Summary; rows: WindowRow[] }> {
-  if (spec.pipelines !== undefined || spec.deployments.length !== 1) throw new InputError('testbed run: expected one deployment and no pipelines');
-  if (spec.policy.name === 'infadapter' || spec.policy.name === 'ms+') throw new InputError(`testbed run: policy "${spec.policy.name}" needs several variants; the testbed runs one deployment`);
-  const d = spec.deployments[0];
-  const variant = [...CNN_VARIANTS, TINY_VARIANT].find((v) => v.name === d.profile?.variant);
-  if (variant === undefined) throw new InputError(`testbed run: deployments[0].profile.variant must be a testbed model (${CNN_VARIANTS.map((v) => v.name).join(', ')})`);
+  const stageSpec = testbedStage(spec);
+  const specs = stageSpec.deployments.map((name) => spec.deployments.find((d) => d.name === name) as DeploymentSpec);
+  for (const d of specs) {
+    const i = spec.deployments.indexOf(d);
+    if (testbedVariant(d.profile?.variant) === undefined) throw new InputError(`testbed run: deployments[${i}].profile.variant must be a testbed model (${CNN_VARIANTS.map((v) => v.name).join(', ')})`);
+  }
   if (spec.duration === undefined) throw new InputError('testbed run: expected a duration (seconds of real load)');
-  const model = ensureModel(variant, modelsDir);
-  const arrivals = openArrivals(spec.workload, new RandomStreams(spec.seed), spec.workload.trace && resolve(spec.workload.trace.file));
+  const modelFor: ModelFor = (name) => {
+    const variant = testbedVariant(name);
+    if (variant === undefined) throw new InputError(`testbed run: variant "${name}" is not a testbed model (${CNN_VARIANTS.map((v) => v.name).join(', ')})`);
+    return { model: ensureModel(variant, modelsDir), imageSize: variant.imageSize };
+  };
+  const streams = new RandomStreams(spec.seed);
+  const arrivals = openArrivals(spec.workload, streams, spec.workload.trace && resolve(spec.workload.trace.file));
   const times: number[] = [];
   for (let t = arrivals.next(); t < spec.duration; t = arrivals.next()) times.push(t);
+
+  const lines = await capacityLines(spec, resolve);
+  const policy = createPolicy(spec.policy, {
+    metricWindowSeconds: spec.metricsServer.scrapeSeconds,
+    variants: (names) =>
+      names.map((name) => {
+        const d = specs.find((x) => x.name === name);
+        if (d === undefined) throw new InputError(`policy ${spec.policy.name}: no deployment "${name}" in stage "${stageSpec.name}"`);
+        if (d.accuracy === undefined) throw new InputError(`policy ${spec.policy.name}: deployment "${name}" has no accuracy (testbed models have none of their own: give one)`);
+        // The spec's model load time, not the measured one, so the policy decides from the same inputs as in `servesim run`.
+        return { deployment: name, variant: d.profile?.variant as string, accuracy: d.accuracy, loadSeconds: d.lifecycle.modelLoadSeconds, capacity: lines.get(name) };
+      }),
+  });
+  await policy?.prepare?.();
 
   const wallStart = performance.now();
   let origin = performance.now();
   const now = () => (performance.now() - origin) / 1000;
-  const deployment = new RealDeployment(
-    d.name,
-    { model, imageSize: variant.imageSize, maxBatch: d.batching?.maxBatch ?? 1, maxWaitMs: (d.batching?.maxWaitSeconds ?? 0) * 1000 },
-    d.cores,
-    now,
-    cpus().length,
-  );
-  const policy = createPolicy(spec.policy, { metricWindowSeconds: spec.metricsServer.scrapeSeconds, variants: () => [] });
+  let serversStarted = 0;
+  const pinTurn = () => serversStarted++;
+  const deployments = specs.map((d) => {
+    const { model, imageSize } = modelFor(d.profile?.variant as string);
+    return new RealDeployment(d.name, { model, imageSize, maxBatch: d.batching?.maxBatch ?? 1, maxWaitMs: (d.batching?.maxWaitSeconds ?? 0) * 1000 }, d.cores, now, cpus().length, {
+      variant: d.profile?.variant,
+      accuracy: d.accuracy ?? null,
+      router: d.router,
+      uniform: streams.uniform(`route:${d.name}`),
+      pinTurn,
+    });
+  });
+  const byName = new Map(deployments.map((d) => [d.name, d]));
+  // The same stream names as the simulator's (src/experiment/build.ts, src/cluster/deployment.ts).
+  const stage = new RealStage(stageSpec.name, deployments, stageSpec.router, stageSpec.weights, streams.uniform('route:pipeline'));
+  const history = new ArrivalHistory(now);
   const timers: NodeJS.Timeout[] = [];
-  const capacity: { t: number; replicas: number; ready: number; cores: number }[] = [];
+  const capacity = new Map<string, CapacitySample[]>(deployments.map((d) => [d.name, []]));
   let reconfigurations = 0;
+  let failure: unknown = null;
   try {
     // The spec's initial replicas are up before the load starts, as they are at time 0 in the simulator.
-    deployment.scaleTo(d.replicas);
-    await deployment.settled();
+    specs.forEach((d, i) => deployments[i].scaleTo(d.replicas));
+    await Promise.all(deployments.map((d) => d.settled()));
     origin = performance.now();
     const record = () => {
-      const o = deployment.observe();
-      capacity.push({ t: now(), replicas: o.replicas, ready: o.readyReplicas, cores: deployment.allocatedCores() });
+      for (const d of deployments) {
+        const o = d.observe();
+        capacity.get(d.name)?.push({ t: now(), replicas: o.replicas, ready: o.readyReplicas, cores: d.allocatedCores() });
+      }
     };
     record();
     timers.push(setInterval(record, spec.window * 1000));
-    timers.push(setInterval(() => deployment.scrape(), spec.metricsServer.scrapeSeconds * 1000));
+    timers.push(setInterval(() => deployments.forEach((d) => d.scrape()), spec.metricsServer.scrapeSeconds * 1000));
     if (policy !== null) {
       const decide = () => {
-        for (const action of policy.decide({ now: now(), arrivalsPerSecond: [], deployments: [deployment.observe()] })) {
-          if (action.kind === 'scale' && action.replicas !== deployment.observe().replicas) deployment.scaleTo(action.replicas);
-          else if (action.kind === 'resize') deployment.resize(action.cores, action.strategy === 'recreate' ? 'recreate' : 'rolling');
-          else if (action.kind === 'template') deployment.setTemplateCores(action.cores);
-          else if (action.kind === 'evict' || action.kind === 'resize-pod') deployment.evict(action.pod);
-          else continue;
-          reconfigurations++;
+        if (failure !== null) return;
+        try {
+          const observation = { now: now(), arrivalsPerSecond: history.history(), deployments: deployments.map((d) => d.observe()) };
+          for (const action of policy.decide(observation)) if (applyAction(action, stage, byName, modelFor)) reconfigurations++;
+        } catch (error) {
+          // Reported once the replay ends (its requests are bounded by the spec's duration and the timeout).
+          failure = error;
         }
       };
       timers.push(
@@ -78,101 +145,18 @@ export async function testbedRun(spec: Spec, modelsDir: string, resolve: (file: 
         }, policy.firstDecisionSeconds * 1000),
       );
     }
-    const responses = await replay(() => deployment.pick(), '/infer', times, TIMEOUT_SECONDS, (r) => r.ok && deployment.served(r.port));
+    const pick = () => {
+      history.record();
+      return stage.pick();
+    };
+    const responses = await replay(pick, '/infer', times, TIMEOUT_SECONDS, (r) => stage.finished(r.deployment, r.port, r.ok));
     for (const timer of timers) clearInterval(timer);
+    if (failure !== null) throw failure;
     record();
-    return summarizeReal(spec, responses, capacity, reconfigurations, (performance.now() - wallStart) / 1000);
+    const records = deployments.map((d) => ({ name: d.name, capacity: capacity.get(d.name) as CapacitySample[], accuracy: d.observe().accuracy }));
+    return summarizeReal(spec, responses, records, reconfigurations, policy?.solveSeconds, (performance.now() - wallStart) / 1000);
   } finally {
     for (const timer of timers) clearInterval(timer);
-    await deployment.stopAll();
+    await Promise.all(deployments.map((d) => d.stopAll()));
   }
-}
-
-/** The capacity in force at time t (the latest sample at or before it). */
-function capacityAt(samples: { t: number; replicas: number; ready: number; cores: number }[], t: number) {
-  let found = samples[0];
-  for (const s of samples) if (s.t <= t + 1e-9) found = s;
-  return found;
-}
-
-function summarizeReal(
-  spec: Spec,
-  responses: Response[],
-  capacity: { t: number; replicas: number; ready: number; cores: number }[],
-  reconfigurations: number,
-  wallSeconds: number,
-): { summary: Summary; rows: WindowRow[] } {
-  const latency = new LatencyStats();
-  const wait = new LatencyStats();
-  const slo = spec.workload.slo ?? null;
-  let violations = 0;
-  const window = spec.window;
-  const duration = Math.max(spec.duration as number, ...responses.map((r) => r.received));
-  const windows = Math.ceil(duration / window);
-  const perWindow = Array.from({ length: windows }, () => ({ arrived: 0, completed: 0, dropped: 0, violations: 0, latency: new LatencyStats() }));
-  for (const r of responses) {
-    const sentWindow = perWindow[Math.min(windows - 1, Math.floor(r.sent / window))];
-    sentWindow.arrived++;
-    const doneWindow = perWindow[Math.min(windows - 1, Math.floor(r.received / window))];
-    const late = slo !== null && r.received - r.sent > slo;
-    if (!r.ok) {
-      doneWindow.dropped++;
-      doneWindow.violations++;
-      violations++;
-      continue;
-    }
-    latency.record(r.received - r.sent);
-    if (!Number.isNaN(r.waitMs)) wait.record(r.waitMs / 1000);
-    doneWindow.completed++;
-    doneWindow.latency.record(r.received - r.sent);
-    if (late) {
-      doneWindow.violations++;
-      violations++;
-    }
-  }
-  const completed = responses.filter((r) => r.ok).length;
-  const coreSeconds = (samples: typeof capacity, end: number) =>
-    samples.reduce((sum, s, i) => sum + s.cores * (Math.min(end, samples[i + 1]?.t ?? end) - (i === 0 ? 0 : s.t)), 0);
-  const rows: WindowRow[] = perWindow.map((w, i) => ({
-    t: i * window,
-    deployment: spec.deployments[0].name,
-    replicas: capacityAt(capacity, (i + 1) * window).replicas,
-    readyReplicas: capacityAt(capacity, (i + 1) * window).ready,
-    pendingReplicas: 0,
-    cores: capacityAt(capacity, (i + 1) * window).cores,
-    arrivalRps: w.arrived / window,
-    completed: w.completed,
-    p99Ms: w.completed === 0 ? null : w.latency.percentile(99) * 1000,
-    sloViolations: w.violations,
-    accuracy: null,
-    dropped: w.dropped,
-    queueLength: 0,
-    utilization: null,
-  }));
-  const summary: Summary = {
-    name: spec.name,
-    seed: spec.seed,
-    duration: round(duration),
-    requests: responses.length,
-    completed,
-    dropped: responses.length - completed,
-    inFlight: 0,
-    latencyMs: latency.summaryMs(),
-    waitMs: wait.summaryMs(),
-    sloSeconds: slo,
-    sloViolationRate: slo === null || responses.length === 0 ? null : round(violations / responses.length),
-    meanCores: round(coreSeconds(capacity, duration) / duration),
-    coreSeconds: round(coreSeconds(capacity, duration)),
-    accuracy: spec.deployments[0].accuracy ?? null,
-    events: 0,
-    policy: spec.policy.name,
-    reconfigurations,
-    solveMs: null,
-    deployments: [],
-    wallSeconds: round(wallSeconds, 3),
-  };
-  latency.destroy();
-  wait.destroy();
-  for (const w of perWindow) w.latency.destroy();
-  return { summary, rows };
 }
