@@ -58,7 +58,7 @@ export async function profileCommand(flags: { models: string; variants?: string;
 
 /** `servesim validate`: steady-state configurations run for real and simulated; writes validation.csv. */
 export async function validateCommand(flags: { quick?: boolean; models: string; out: string; seed: string; quiet?: boolean }): Promise<void> {
-  const { validateAutoscaling, validateConfig, formatValidationRow, VALIDATION_HEADER } = await import('../testbed/validate.js');
+  const { validateAutoscaling, validateConfig, validateInfAdapter, formatValidationRow, VALIDATION_HEADER } = await import('../testbed/validate.js');
   const seed = parseSeed(flags.seed);
   const small = CNN_VARIANTS.find((v) => v.name === 'cnn-s') as CnnVariant;
   const medium = CNN_VARIANTS.find((v) => v.name === 'cnn-m') as CnnVariant;
@@ -77,6 +77,12 @@ export async function validateCommand(flags: { quick?: boolean; models: string; 
   }
   if (!flags.quiet) process.stderr.write(`\rvalidating HPA on a Twitter burst (${flags.quick ? 30 : 120} s, real and simulated)      `);
   const autoscaling = await validateAutoscaling(small, flags.models, seed, flags.quick ? 30 : 120);
+  if (!flags.quick) {
+    if (!flags.quiet) process.stderr.write('\rvalidating InfAdapter over cnn-s, cnn-m and cnn-l on a Twitter burst (150 s, real and simulated)      ');
+    const variants = await validateInfAdapter(flags.models, seed);
+    rows.push(...variants.rows);
+    latencies.push(variants.latencies);
+  }
   rows.push(...autoscaling.rows);
   if (!flags.quiet) process.stderr.write('\n');
   mkdirSync(flags.out, { recursive: true });

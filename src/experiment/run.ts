@@ -9,6 +9,7 @@ import { ArrivalFeeder, openArrivals } from '../workload/workload.js';
 import { InputError } from '../errors.js';
 import { createPolicy } from '../policies/schema.js';
 import { prepareBiathlonJobs } from './biathlon-jobs.js';
+import { capacityLines } from './variant-capacity.js';
 import { buildWorld, variantOf, type World } from './build.js';
 import { Controller } from './controller.js';
 import type { Deployment } from '../cluster/deployment.js';
@@ -42,13 +43,14 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
   const arrivals = openArrivals(spec.workload, streams, spec.workload.trace && resolve(spec.workload.trace.file));
   const horizon = spec.duration ?? Infinity;
   const feeder = new ArrivalFeeder(sim, arrivals, world.service, spec.workload.slo ?? Infinity, horizon);
+  const lines = await capacityLines(spec, resolve);
   const policy = createPolicy(spec.policy, {
     metricWindowSeconds: spec.metricsServer.scrapeSeconds,
     variants: (names) =>
       names.map((name) => {
         const d = world.deployments.get(name) as Deployment;
         if (d.accuracy === null) throw new InputError(`policy ${spec.policy.name}: deployment "${name}" has no accuracy (give one, or a profile that has it)`);
-        return { deployment: name, variant: d.variantName(), accuracy: d.accuracy, loadSeconds: d.spec.lifecycle.modelLoadSeconds };
+        return { deployment: name, variant: d.variantName(), accuracy: d.accuracy, loadSeconds: d.spec.lifecycle.modelLoadSeconds, capacity: lines.get(name) };
       }),
   });
   await policy?.prepare?.();

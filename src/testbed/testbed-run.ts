@@ -5,7 +5,6 @@ import { RandomStreams } from '../engine/random.js';
 import type { Spec } from '../experiment/spec.js';
 import type { Summary } from '../experiment/summary.js';
 import type { WindowRow } from '../metrics/timeseries.js';
-import type { CapacityLine } from '../policies/infadapter.js';
 import { createPolicy } from '../policies/schema.js';
 import { openArrivals } from '../workload/workload.js';
 import { RealDeployment } from './actuator.js';
@@ -15,7 +14,7 @@ import { replay } from './load-generator.js';
 import { CNN_VARIANTS, ensureModel, testbedVariant } from './onnx-model.js';
 import { RealStage } from './real-stage.js';
 import { summarizeReal, type CapacitySample } from './real-summary.js';
-import { profileCapacityLine } from './variant-capacity.js';
+import { capacityLines } from '../experiment/variant-capacity.js';
 
 /** Seconds a request may take before it counts as dropped (InfAdapter's dispatcher timeout). */
 const TIMEOUT_SECONDS = 30;
@@ -37,18 +36,6 @@ function testbedStage(spec: Spec): StageSpec {
   return stage;
 }
 
-/** InfAdapter's and MS+'s capacity line of each variant they configure, from the testbed profile. */
-async function capacityLines(spec: Spec, resolve: (file: string) => string): Promise<Map<string, CapacityLine>> {
-  const lines = new Map<string, CapacityLine>();
-  if (spec.policy.name !== 'infadapter' && spec.policy.name !== 'ms+') return lines;
-  for (const name of spec.policy.deployments) {
-    const d = spec.deployments.find((x) => x.name === name);
-    if (d === undefined) throw new InputError(`policy ${spec.policy.name}: no deployment "${name}"`);
-    lines.set(name, await profileCapacityLine(d, spec.policy.capacitySloMs / 1000, spec.seed, resolve));
-  }
-  return lines;
-}
-
 /**
  * Runs a spec on real model servers: each deployment of the one stage (see testbedStage) is a set
  * of server processes (its profile's variant must be a testbed model, e.g. cnn-m) with its cores
@@ -58,7 +45,7 @@ async function capacityLines(spec: Spec, resolve: (file: string) => string): Pro
  * actions as in the simulator (see apply-action.ts), at its interval in wall-clock time, reading
  * metrics sampled from /proc. Writes the same summary and time-series rows as `servesim run`.
  */
-export async function testbedRun(spec: Spec, modelsDir: string, resolve: (file: string) => string): Promise<{ summary: Summary; rows: WindowRow[] }> {
+export async function testbedRun(spec: Spec, modelsDir: string, resolve: (file: string) => string): Promise<{ summary: Summary; rows: WindowRow[]; latenciesMs: number[] }> {
   const stageSpec = testbedStage(spec);
   const specs = stageSpec.deployments.map((name) => spec.deployments.find((d) => d.name === name) as DeploymentSpec);
   for (const d of specs) {
@@ -154,7 +141,8 @@ export async function testbedRun(spec: Spec, modelsDir: string, resolve: (file: 
     if (failure !== null) throw failure;
     record();
     const records = deployments.map((d) => ({ name: d.name, capacity: capacity.get(d.name) as CapacitySample[], accuracy: d.observe().accuracy }));
-    return summarizeReal(spec, responses, records, reconfigurations, policy?.solveSeconds, (performance.now() - wallStart) / 1000);
+    const latenciesMs = responses.filter((r) => r.ok).map((r) => (r.received - r.sent) * 1000);
+    return { ...summarizeReal(spec, responses, records, reconfigurations, policy?.solveSeconds, (performance.now() - wallStart) / 1000), latenciesMs };
   } finally {
     for (const timer of timers) clearInterval(timer);
     await Promise.all(deployments.map((d) => d.stopAll()));

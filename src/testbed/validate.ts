@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RandomStreams } from '../engine/random.js';
@@ -9,7 +9,8 @@ import { packageRoot } from '../paths.js';
 import { formatProfileCsv } from '../profiles/table-model.js';
 import { poissonArrivals } from '../workload/arrivals.js';
 import { replay } from './load-generator.js';
-import { ensureModel, type CnnVariant } from './onnx-model.js';
+import { ensureModel, testbedVariant, type CnnVariant } from './onnx-model.js';
+import { profileModels } from './profiler.js';
 import { startServer, type RunningServer } from './server-process.js';
 import { testbedRun } from './testbed-run.js';
 
@@ -181,6 +182,44 @@ export async function validateAutoscaling(variant: CnnVariant, modelsDir: string
       row(name, 'p99_ms', sim.latencyMs.p99 ?? 0, real.summary.latencyMs.p99 ?? 0),
     ],
     replicas: { t: simRows.map((r) => r.t), sim: simRows.map((r) => r.replicas), real: simRows.map((_, i) => real.rows[i]?.replicas ?? NaN) },
+  };
+}
+
+/** The example spec InfAdapter's validation runs: three testbed variants behind one stage. */
+export const INFADAPTER_TESTBED_SPEC = 'experiments/testbed/infadapter-cnn.json';
+
+/**
+ * The multi-variant configuration: InfAdapter choosing among cnn-s, cnn-m and cnn-l (and their
+ * cores) through a Twitter burst, run for real and simulated with the same spec, both from a
+ * profile of the three models at 1 and 2 cores taken in the same run. Compares SLO violations,
+ * mean cores, accuracy and latency.
+ */
+export async function validateInfAdapter(modelsDir: string, seed: number): Promise<{ rows: ValidationRow[]; latencies: LatencySamples }> {
+  const input = JSON.parse(readFileSync(join(packageRoot, INFADAPTER_TESTBED_SPEC), 'utf8')) as SpecInput;
+  const variants = input.deployments.map((d) => testbedVariant(d.profile?.variant) as CnnVariant);
+  const points = await profileModels(
+    variants.map((variant) => ({ variant, path: ensureModel(variant, modelsDir) })),
+    { batches: [1], cores: [1, 2], runs: 100, warmup: 10 },
+  );
+  const profile = join(mkdtempSync(join(tmpdir(), 'servesim-validate-')), 'profile.csv');
+  writeFileSync(profile, formatProfileCsv(points));
+  input.seed = seed;
+  input.deployments = input.deployments.map((d) => ({ ...d, profile: { ...(d.profile as { variant: string }), file: profile } }));
+  input.workload.trace = { ...(input.workload.trace as NonNullable<SpecInput['workload']['trace']>), file: join(packageRoot, 'traces/twitter_2021_08/twitter_per_second.csv') };
+  const spec = validateSpec(input, INFADAPTER_TESTBED_SPEC);
+  const real = await testbedRun(spec, modelsDir, (f) => f);
+  const simulated: number[] = [];
+  const sim = await runSpec(spec, { requestLog: (r, _w, status, end) => status === 'completed' && simulated.push((end - r.arrivalTime) * 1000) });
+  const name = 'infadapter-cnn-burst';
+  return {
+    rows: [
+      row(name, 'slo_violation_rate', sim.sloViolationRate ?? 0, real.summary.sloViolationRate ?? 0),
+      row(name, 'mean_cores', sim.meanCores, real.summary.meanCores),
+      row(name, 'accuracy', sim.accuracy ?? 0, real.summary.accuracy ?? 0),
+      row(name, 'p50_ms', sim.latencyMs.p50 ?? 0, real.summary.latencyMs.p50 ?? 0),
+      row(name, 'p99_ms', sim.latencyMs.p99 ?? 0, real.summary.latencyMs.p99 ?? 0),
+    ],
+    latencies: { config: name, sim: simulated, real: real.latenciesMs },
   };
 }
 
