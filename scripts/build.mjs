@@ -12,8 +12,8 @@ await build({
   target: 'node20',
   // Packages that stay in node_modules: resvg ships a binary; vega is loaded only to draw; the solvers
   // load their wasm files from their own folders (and glpk.js, GPL-3.0, is optional); sobol reads its
-  // direction numbers from its own folder.
-  external: ['@resvg/resvg-js', 'vega', 'vega-lite', 'highs', 'glpk.js', 'onnxruntime-node', '@tensorflow/tfjs', 'sobol'],
+  // direction numbers from its own folder; DuckDB (optional) ships a native addon.
+  external: ['@resvg/resvg-js', 'vega', 'vega-lite', 'highs', 'glpk.js', 'onnxruntime-node', '@tensorflow/tfjs', 'sobol', '@duckdb/node-api'],
   // Some bundled CommonJS packages call require(); give the ES module bundle one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -12,7 +12,7 @@ import {
   trainMlp,
   type LibraryForest,
   type Model,
-} from '../src/approx/models.js';
+} from '../src/approx/models/index.js';
 import { RandomStreams } from '../src/engine/random.js';
 import { InputError } from '../src/errors.js';
 

@@ -145,7 +145,7 @@ export class Biathlon {
       }
       const inferred = performance.now();
       const done = stable || rounds.length + 1 >= options.maxRounds;
-      if (!done) targets = supportTargets(scans, options.minSupport) ?? sobolTargets(scans, firstOrder as Float64Array, { minSupport: options.minSupport, steps: options.beta * k, costSlopes: this.costSlopes });
+      if (!done) targets = supportTargets(scans, options.minSupport) ?? sobolTargets(scans, firstOrder as Float64Array, { steps: options.beta * k, costSlopes: this.costSlopes });
       const planned = performance.now();
       rounds.push({
         rowsScanned,

@@ -1,6 +1,5 @@
 import type { Uniform } from '../engine/random.js';
-import { QueryScan } from './aggregates.js';
-import { Biathlon, BIATHLON_DEFAULTS, type RoundTrace } from './biathlon.js';
+import { Biathlon, BIATHLON_DEFAULTS, runExact, type RoundTrace } from './biathlon.js';
 import { DEFAULT_PARTITIONS, partitionIid } from './column.js';
 import { fitCostModel, type CostModel, type ScanTiming } from './cost-model.js';
 import type { PreparedPipeline } from './evaluate.js';
@@ -8,14 +7,14 @@ import type { PreparedPipeline } from './evaluate.js';
 /** Biathlon profiles its cost model on 50 offline requests (offline_nreqs = 50). */
 export const OFFLINE_REQUESTS = 50;
 
-/** Sampling fractions each query is timed at: 1 %, 2 %, …, 100 % (Biathlon's ncfgs = 100), every 5th here. */
-const PROFILED_PARTS = Array.from({ length: 20 }, (_, i) => 5 * (i + 1));
-
 /**
- * Measures a pipeline's cost model on this machine, as Biathlon's offline profiling does: every
- * query of `requests` generated requests is scanned from scratch to a range of sampling fractions
- * and timed, and the pipeline is run under Biathlon's defaults so that the phases of its rounds
- * (bootstrap, model, planning) are timed too; then the costs per unit of work are fitted.
+ * Measures a pipeline's cost model on this machine, in the spirit of Biathlon's offline profiling
+ * (which times every query at every sampling fraction): `requests` generated requests are served
+ * exactly and by Biathlon under its defaults, and the scans of both (the exact pipeline's full
+ * scans, each round's incremental ones) are regressed on rows and partitions read, the rounds'
+ * other phases (bootstrap, model, planning) on their own work; the model's cost per row is timed
+ * on a batch of one round's size. Timing the scans where they really run keeps their memory
+ * traffic as in serving, which repeated scans of one cached column would not.
  */
 export function calibrateCosts(prepared: PreparedPipeline, u: Uniform, options: { requests: number; rowScale: number }): CostModel {
   const { pipeline, model } = prepared;
@@ -26,16 +25,12 @@ export function calibrateCosts(prepared: PreparedPipeline, u: Uniform, options: 
   const engine = new Biathlon(model, pipeline.shape, { tau: 0.95, delta: prepared.delta }, slopes);
   for (let i = 0; i < options.requests; i++) {
     const generated = pipeline.generate(u, options.rowScale);
-    const columns = generated.rows.map((rows) => partitionIid(rows, u));
-    for (const column of columns) {
-      for (const parts of PROFILED_PARTS) {
-        const scan = new QueryScan(column);
-        const start = performance.now();
-        const rows = scan.scanTo(parts);
-        scans.push({ rows, partitions: parts, seconds: (performance.now() - start) / 1000 });
-      }
-    }
-    rounds.push(...engine.run({ fixed: generated.fixed, columns }, u).rounds);
+    const request = { fixed: generated.fixed, columns: generated.rows.map((rows) => partitionIid(rows, u)) };
+    const exact = runExact(model, pipeline.shape, request);
+    scans.push({ rows: exact.rowsScanned, partitions: exact.partitionsScanned, seconds: exact.seconds });
+    const run = engine.run(request, u).rounds;
+    rounds.push(...run);
+    scans.push(...run.map((r) => ({ rows: r.rowsScanned, partitions: r.partitionsScanned, seconds: r.scanSeconds })));
   }
   return fitCostModel(scans, modelRowSeconds(prepared), rounds);
 }

@@ -16,6 +16,24 @@ export interface CostModel {
   roundSeconds: number;
 }
 
+/** What fetching a partition costs from a real column store: per query and per row returned. */
+export interface StorageCost {
+  /** The engine it was measured on. */
+  engine: string;
+  partitionSeconds: number;
+  rowSeconds: number;
+  /** Partition queries timed. */
+  queries: number;
+}
+
+/** Where a pipeline's rows live: in this process's memory, or in a database fetched partition by partition. */
+export type Storage = 'memory' | 'duckdb';
+
+/** The cost model with every partition fetched from `storage` before it is aggregated in memory. */
+export function withStorage(cost: CostModel, storage: StorageCost): CostModel {
+  return { ...cost, rowSeconds: cost.rowSeconds + storage.rowSeconds, partitionSeconds: cost.partitionSeconds + storage.partitionSeconds };
+}
+
 /** Seconds one round costs under the model. */
 export function roundCost(cost: CostModel, round: Pick<RoundTrace, 'rowsScanned' | 'partitionsScanned' | 'bootstrapRows' | 'modelRows'>): number {
   return (

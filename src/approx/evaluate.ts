@@ -3,7 +3,7 @@ import { exactValue, QueryScan } from './aggregates.js';
 import { Biathlon, runExact, type ApproxRequest, type RoundTrace } from './biathlon.js';
 import { partitionIid, DEFAULT_PARTITIONS } from './column.js';
 import { costSlope, exactCost, roundCost, type CostModel } from './cost-model.js';
-import { trainForest, trainLinear, trainMlp, type Model } from './models.js';
+import { trainForest, trainLinear, trainMlp, type Model } from './models/index.js';
 import type { GeneratedRequest, SyntheticPipeline } from './pipelines.js';
 
 /**
@@ -107,6 +107,9 @@ export interface RequestEvaluation {
   exactPrediction: number;
   exactSeconds: number;
   exactSimulatedSeconds: number;
+  /** The exact pipeline's work, for charging it under another cost model. */
+  exactRows: number;
+  exactPartitions: number;
   outcomes: Outcome[];
 }
 
@@ -148,6 +151,8 @@ export class PipelineEvaluator {
       exactPrediction: exact.prediction,
       exactSeconds: exact.seconds,
       exactSimulatedSeconds: exactCost(this.cost, exact.rowsScanned, exact.partitionsScanned),
+      exactRows: exact.rowsScanned,
+      exactPartitions: exact.partitionsScanned,
       outcomes,
     };
   }

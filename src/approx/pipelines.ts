@@ -209,8 +209,8 @@ const fraud: SyntheticPipeline = {
     const appClicks = Math.max(1, Math.round(clicks * (0.05 + 0.4 * d.uniform())));
     const osClicks = Math.max(1, Math.round(appClicks * (0.1 + 0.6 * d.uniform())));
     // Click farms click a lot from one address; real users click an app a few times and install it.
-    const intent = 1.2 - 0.9 * Math.log10(clicks / 2_000) - 0.5 * Math.log10(appClicks / osClicks) + (app % 5 === 0 ? 0.8 : 0);
-    const label = d.bernoulli(sigmoid(2.5 * intent));
+    const intent = -0.3 - 1.5 * Math.log10(clicks / 100_000) - 0.8 * Math.log10(appClicks / osClicks) + (app < 6 ? 1 : 0);
+    const label = d.bernoulli(sigmoid(5 * intent));
     return { fixed: [app, device, os, channel], rows: [new Float64Array(clicks), new Float64Array(appClicks), new Float64Array(osClicks)], label };
   },
 };

@@ -1,8 +1,6 @@
 import type { QueryScan } from './aggregates.js';
 
 export interface PlanOptions {
-  /** Rows a query's sample must hold (Biathlon's err_min_support = 30). */
-  minSupport: number;
   /** Partitions (1 % steps) added per round in all: β·k (Biathlon's scheduler_batch, β = 1). */
   steps: number;
   /** Per-query cost slope w_j: seconds per unit of sampling fraction (the offline cost model's slope). */

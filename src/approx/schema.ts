@@ -14,6 +14,10 @@ export const biathlonServingSchema = z
     deltaFactor: z.number().positive().default(1).describe('δ as a multiple of the model\'s MAE (regression; classifiers need the same class)'),
     requests: z.number().int().min(10).max(5000).default(200).describe('Generated requests whose job times are resampled'),
     rowScale: z.number().positive().default(1).describe('Multiplies every generated group size'),
+    storage: z
+      .enum(['memory', 'duckdb'])
+      .default('memory')
+      .describe('Where the rows live: in memory (costs measured here), or in a database fetched one SQL query per partition (costs measured on DuckDB)'),
     seed: z.number().int().nonnegative().default(1).describe('Seed of the generated data and the model'),
   })
   .describe('Job times of a Biathlon (or exact) pipeline, from generated requests really run through the algorithm');

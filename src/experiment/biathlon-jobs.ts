@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { RandomStreams } from '../engine/random.js';
 import { InputError } from '../errors.js';
 import { packageRoot } from '../paths.js';
-import type { CostModel } from '../approx/cost-model.js';
+import { withStorage, type CostModel, type Storage, type StorageCost } from '../approx/cost-model.js';
 import { accuracy, PipelineEvaluator, preparePipeline } from '../approx/evaluate.js';
 import { syntheticPipeline } from '../approx/pipelines.js';
 import type { BiathlonServing } from '../approx/schema.js';
@@ -12,9 +12,27 @@ import type { Spec } from './spec.js';
 /** The cost models measured by `servesim reproduce biathlon --calibrate` on the reference machine (profiles/PROVENANCE.md). */
 export const COST_MODELS_FILE = 'profiles/biathlon/cost_model.json';
 
-export function readCostModels(file = join(packageRoot, COST_MODELS_FILE)): Record<string, CostModel> {
+/** The cost model file: per pipeline the in-memory costs, and per storage engine its fetch costs. */
+export interface CostModels {
+  machine: string;
+  node: string;
+  pipelines: Record<string, CostModel>;
+  storage: Partial<Record<Exclude<Storage, 'memory'>, StorageCost>>;
+}
+
+export function readCostModels(file = join(packageRoot, COST_MODELS_FILE)): CostModels {
   if (!existsSync(file)) throw new InputError(`${file}: Biathlon cost models not found (run \`servesim reproduce biathlon --calibrate\`)`);
-  return (JSON.parse(readFileSync(file, 'utf8')) as { pipelines: Record<string, CostModel> }).pipelines;
+  return JSON.parse(readFileSync(file, 'utf8')) as CostModels;
+}
+
+/** A pipeline's cost model with its rows in `storage`. */
+export function costModelFor(models: CostModels, pipeline: string, storage: Storage, file = COST_MODELS_FILE): CostModel {
+  const cost = models.pipelines[pipeline];
+  if (cost === undefined) throw new InputError(`${file}: no cost model for pipeline "${pipeline}"`);
+  if (storage === 'memory') return cost;
+  const measured = models.storage[storage];
+  if (measured === undefined) throw new InputError(`${file}: no "${storage}" storage costs (calibrate with the optional dependency @duckdb/node-api installed)`);
+  return withStorage(cost, measured);
 }
 
 /** Seconds each generated request takes to serve, and what serving that way is worth. */
@@ -44,7 +62,7 @@ export async function biathlonJobs(serving: BiathlonServing): Promise<JobTable> 
   if (cached !== undefined) return cached[serving.mode];
   const pipeline = syntheticPipeline(serving.pipeline);
   if (pipeline === undefined) throw new InputError(`biathlon.pipeline: unknown pipeline "${serving.pipeline}"`);
-  const cost = readCostModels()[pipeline.name];
+  const cost = costModelFor(readCostModels(), pipeline.name, serving.storage);
   const streams = new RandomStreams(serving.seed);
   const prepared = await preparePipeline(pipeline, { trainRequests: 300, validRequests: 100, rowScale: serving.rowScale, seed: serving.seed, streams: (name) => streams.uniform(name) });
   const evaluator = new PipelineEvaluator(prepared, [{ tau: serving.tau, delta: prepared.delta * serving.deltaFactor }], cost);

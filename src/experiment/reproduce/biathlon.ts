@@ -1,6 +1,8 @@
 import { RandomStreams } from '../../engine/random.js';
 import { calibrateCosts, OFFLINE_REQUESTS } from '../../approx/calibrate.js';
-import type { CostModel } from '../../approx/cost-model.js';
+import { exactCost, roundCost, type CostModel, type StorageCost } from '../../approx/cost-model.js';
+import { measureDuckDbStorage } from '../../approx/duckdb-storage.js';
+import { partitionIid } from '../../approx/column.js';
 import { accuracy, PipelineEvaluator, preparePipeline, type PreparedPipeline, type RequestEvaluation, type Setting } from '../../approx/evaluate.js';
 import type { SyntheticPipeline } from '../../approx/pipelines.js';
 
@@ -11,7 +13,7 @@ const DEFAULT_TAU = 0.95;
 
 export const TABLE_HEADER = 'pipeline,tau,delta,speedup,meet_rate,accuracy,mean_sample_fraction,mean_rounds';
 export const DETAIL_HEADER =
-  'pipeline,tau,delta,requests,speedup,simulated_speedup,meet_rate,meet_rate_floor,accuracy,exact_accuracy,mean_sample_fraction,mean_rounds,exact_ms,approx_ms,approx_p50_ms,approx_p99_ms,simulated_exact_ms,simulated_approx_ms';
+  'pipeline,tau,delta,requests,speedup,simulated_speedup,database_speedup,meet_rate,meet_rate_floor,accuracy,exact_accuracy,mean_sample_fraction,mean_rounds,exact_ms,approx_ms,approx_p50_ms,approx_p99_ms,simulated_exact_ms,simulated_approx_ms,database_exact_ms,database_approx_ms';
 
 export interface ReproductionSize {
   trainRequests: number;
@@ -33,6 +35,8 @@ export interface SettingResult {
   requests: number;
   speedup: number;
   simulatedSpeedup: number;
+  /** The same work charged with its rows fetched from DuckDB, one query per partition; null without those costs. */
+  databaseSpeedup: number | null;
   meetRate: number;
   /** τ less two binomial standard errors: the meet rate a correct guarantee stays above with ~97.5 % probability. */
   meetRateFloor: number;
@@ -46,6 +50,8 @@ export interface SettingResult {
   approxP99Ms: number;
   simulatedExactMs: number;
   simulatedApproxMs: number;
+  databaseExactMs: number | null;
+  databaseApproxMs: number | null;
 }
 
 /** A setting with its δ as a multiple of the pipeline's default. */
@@ -65,11 +71,13 @@ function quantile(xs: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-function summarizeSetting(prepared: PreparedPipeline, setting: SweepSetting, index: number, evaluations: RequestEvaluation[]): SettingResult {
+function summarizeSetting(prepared: PreparedPipeline, setting: SweepSetting, index: number, evaluations: RequestEvaluation[], database: CostModel | null): SettingResult {
   const { pipeline } = prepared;
   const outcomes = evaluations.map((e) => e.outcomes[index]);
   const labels = evaluations.map((e) => e.label);
   const n = evaluations.length;
+  const databaseExact = database === null ? null : sum(evaluations.map((e) => exactCost(database, e.exactRows, e.exactPartitions)));
+  const databaseApprox = database === null ? null : sum(outcomes.map((o) => sum(o.trace.map((r) => roundCost(database, r)))));
   return {
     pipeline: pipeline.name,
     task: pipeline.task,
@@ -79,6 +87,7 @@ function summarizeSetting(prepared: PreparedPipeline, setting: SweepSetting, ind
     requests: n,
     speedup: sum(evaluations.map((e) => e.exactSeconds)) / sum(outcomes.map((o) => o.seconds)),
     simulatedSpeedup: sum(evaluations.map((e) => e.exactSimulatedSeconds)) / sum(outcomes.map((o) => o.simulatedSeconds)),
+    databaseSpeedup: databaseExact === null || databaseApprox === null ? null : databaseExact / databaseApprox,
     meetRate: outcomes.filter((o) => o.met).length / n,
     meetRateFloor: setting.tau - 2 * Math.sqrt((setting.tau * (1 - setting.tau)) / n),
     accuracy: accuracy(pipeline.task, pipeline.classes, outcomes.map((o) => o.prediction), labels),
@@ -91,6 +100,8 @@ function summarizeSetting(prepared: PreparedPipeline, setting: SweepSetting, ind
     approxP99Ms: 1000 * quantile(outcomes.map((o) => o.seconds), 0.99),
     simulatedExactMs: (1000 * sum(evaluations.map((e) => e.exactSimulatedSeconds))) / n,
     simulatedApproxMs: (1000 * sum(outcomes.map((o) => o.simulatedSeconds))) / n,
+    databaseExactMs: databaseExact === null ? null : (1000 * databaseExact) / n,
+    databaseApproxMs: databaseApprox === null ? null : (1000 * databaseApprox) / n,
   };
 }
 
@@ -104,6 +115,8 @@ export async function reproducePipeline(
   size: ReproductionSize,
   seed: number,
   cost: CostModel,
+  /** The same costs with the rows fetched from a database, or null. */
+  database: CostModel | null,
   onProgress: (fraction: number) => void = () => {},
 ): Promise<SettingResult[]> {
   const streams = new RandomStreams(seed);
@@ -118,7 +131,28 @@ export async function reproducePipeline(
     evaluations.push(evaluator.evaluate(pipeline.generate(data, size.rowScale), serving));
     onProgress((i + 1) / size.testRequests);
   }
-  return settings.map((s, i) => summarizeSetting(prepared, s, i, evaluations));
+  return settings.map((s, i) => summarizeSetting(prepared, s, i, evaluations, database));
+}
+
+/**
+ * Measures DuckDB's partition fetch costs on the rows of a few generated requests of each
+ * pipeline (their first two, at most two million rows in all).
+ */
+export async function calibrateStorage(pipelines: readonly SyntheticPipeline[], size: ReproductionSize, seed: number): Promise<StorageCost> {
+  const streams = new RandomStreams(seed);
+  const columns = [];
+  let rows = 0;
+  for (const pipeline of pipelines) {
+    const u = streams.uniform(`${pipeline.name}:storage`);
+    for (let i = 0; i < 2; i++) {
+      for (const values of pipeline.generate(u, size.rowScale).rows) {
+        if (rows + values.length > 2_000_000) continue;
+        rows += values.length;
+        columns.push(partitionIid(values, u));
+      }
+    }
+  }
+  return measureDuckDbStorage(columns);
 }
 
 /** Measures every pipeline's cost model on this machine (Biathlon's offline profiling). */
@@ -150,6 +184,7 @@ export function detailRow(r: SettingResult): string {
     r.requests,
     r.speedup.toFixed(3),
     r.simulatedSpeedup.toFixed(3),
+    r.databaseSpeedup?.toFixed(3) ?? '',
     r.meetRate.toFixed(4),
     r.meetRateFloor.toFixed(4),
     r.accuracy.toFixed(4),
@@ -162,5 +197,7 @@ export function detailRow(r: SettingResult): string {
     r.approxP99Ms.toFixed(4),
     r.simulatedExactMs.toFixed(4),
     r.simulatedApproxMs.toFixed(4),
+    r.databaseExactMs?.toFixed(4) ?? '',
+    r.databaseApproxMs?.toFixed(4) ?? '',
   ].join(',');
 }
