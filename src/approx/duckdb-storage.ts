@@ -7,14 +7,15 @@ import { nonNegativeFit, type StorageCost } from './cost-model.js';
  * DuckDB table clustered by (query, partition), then every partition is fetched with its own SQL
  * query on one thread and its rows read back, as Biathlon's default loading mode does on
  * ClickHouse (one query per partition, max_threads = 1); a line through the timings gives the cost
- * per query and per row. DuckDB (`@duckdb/node-api`) is an optional dependency, loaded only here.
+ * per query and per row. DuckDB (`@duckdb/node-api`) is not a dependency (see src/types/duckdb.d.ts): it
+ * is loaded only here, when installed.
  */
 export async function measureDuckDbStorage(columns: PartitionedColumn[]): Promise<StorageCost> {
   let duckdb: typeof import('@duckdb/node-api');
   try {
     duckdb = await import('@duckdb/node-api');
   } catch {
-    throw new InputError('storage "duckdb": the optional dependency @duckdb/node-api is not installed (npm install @duckdb/node-api)');
+    throw new InputError('storage "duckdb": @duckdb/node-api is not installed (npm install --no-save @duckdb/node-api@1.5.6-r.1)');
   }
   const instance = await duckdb.DuckDBInstance.create(':memory:', { threads: '1' });
   const connection = await instance.connect();

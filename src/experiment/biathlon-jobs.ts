@@ -31,7 +31,7 @@ export function costModelFor(models: CostModels, pipeline: string, storage: Stor
   if (cost === undefined) throw new InputError(`${file}: no cost model for pipeline "${pipeline}"`);
   if (storage === 'memory') return cost;
   const measured = models.storage[storage];
-  if (measured === undefined) throw new InputError(`${file}: no "${storage}" storage costs (calibrate with the optional dependency @duckdb/node-api installed)`);
+  if (measured === undefined) throw new InputError(`${file}: no "${storage}" storage costs (calibrate with @duckdb/node-api installed)`);
   return withStorage(cost, measured);
 }
 
