@@ -92,15 +92,18 @@ export function summarize(
     events,
     policy: spec.policy.name,
     reconfigurations,
-    solveMs:
-      solveSeconds === undefined || solveSeconds.length === 0
-        ? null
-        : {
-            decisions: solveSeconds.length,
-            mean: round((solveSeconds.reduce((a, b) => a + b, 0) / solveSeconds.length) * 1000, 3),
-            max: round(Math.max(...solveSeconds) * 1000, 3),
-          },
+    solveMs: solveSummary(solveSeconds),
     deployments: perDeployment,
     wallSeconds: round(wallSeconds, 3),
+  };
+}
+
+/** Decisions, mean and max solve time (ms) of an optimising policy; null for one that does not solve. */
+export function solveSummary(solveSeconds: number[] | undefined): Summary['solveMs'] {
+  if (solveSeconds === undefined || solveSeconds.length === 0) return null;
+  return {
+    decisions: solveSeconds.length,
+    mean: round((solveSeconds.reduce((a, b) => a + b, 0) / solveSeconds.length) * 1000, 3),
+    max: round(Math.max(...solveSeconds) * 1000, 3),
   };
 }

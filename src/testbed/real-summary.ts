@@ -1,5 +1,5 @@
 import type { Spec } from '../experiment/spec.js';
-import type { DeploymentSummary, Summary } from '../experiment/summary.js';
+import { solveSummary, type DeploymentSummary, type Summary } from '../experiment/summary.js';
 import { LatencyStats, round } from '../metrics/latency-stats.js';
 import type { WindowRow } from '../metrics/timeseries.js';
 import type { Response } from './load-generator.js';
@@ -154,14 +154,7 @@ export function summarizeReal(
     events: 0,
     policy: spec.policy.name,
     reconfigurations,
-    solveMs:
-      solveSeconds === undefined || solveSeconds.length === 0
-        ? null
-        : {
-            decisions: solveSeconds.length,
-            mean: round((solveSeconds.reduce((a, b) => a + b, 0) / solveSeconds.length) * 1000, 3),
-            max: round(Math.max(...solveSeconds) * 1000, 3),
-          },
+    solveMs: solveSummary(solveSeconds),
     deployments: deploymentSummaries,
     wallSeconds: round(wallSeconds, 3),
   };
