@@ -58,6 +58,7 @@ export async function approxCommand(flags: ApproxFlags): Promise<void> {
   const seed = parseSeed(flags.seed ?? '1');
   for (const [flag, file] of [['--table', flags.table], ['--requests', flags.requests]]) if (!existsSync(file)) throw new InputError(`${flag}: no such file "${file}"`);
   const model = await loadModel(flags.model);
+  if (model.task === 'regression' && delta === 0) throw new InputError(`--delta: ${flags.model} is a regression model; give the output error it may make (δ > 0)`);
   const table = new GroupedTable(flags.table, flags.key, [...new Set(queries.map((q) => q.column))]);
   const requests: { key: string; fixed: number[] }[] = [];
   let fixedCount = -1;
