@@ -276,4 +276,12 @@ describe('servesim approx: a user table and model', () => {
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
     }
   });
+
+  test('a malformed cost model file is named, with the field, exit code 2', () => {
+    const file = join(dir, 'cost.json');
+    writeFileSync(file, JSON.stringify({ machine: 'x', node: 'y', pipelines: { 'trip-fare': { rowSeconds: -1 } } }));
+    const result = servesim('reproduce', 'biathlon', '--cost-model', file, '--pipelines', 'trip-fare', '--out', dir);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/cost\.json: pipelines\.trip-fare\.rowSeconds/);
+  });
 });

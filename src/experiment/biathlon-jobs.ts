@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { join } from 'node:path';
 import { RandomStreams } from '../engine/random.js';
 import { InputError } from '../errors.js';
@@ -20,9 +21,29 @@ export interface CostModels {
   storage: Partial<Record<Exclude<Storage, 'memory'>, StorageCost>>;
 }
 
+const seconds = z.number().nonnegative();
+const costModelSchema = z.strictObject({ rowSeconds: seconds, partitionSeconds: seconds, bootstrapRowSeconds: seconds, modelRowSeconds: seconds, roundSeconds: seconds });
+const costModelsSchema = z.object({
+  machine: z.string(),
+  node: z.string(),
+  pipelines: z.record(z.string(), costModelSchema),
+  storage: z.object({ duckdb: z.strictObject({ engine: z.string(), partitionSeconds: seconds, rowSeconds: seconds, queries: z.number().int() }).optional() }).default({}),
+});
+
 export function readCostModels(file = join(packageRoot, COST_MODELS_FILE)): CostModels {
   if (!existsSync(file)) throw new InputError(`${file}: Biathlon cost models not found (run \`servesim reproduce biathlon --calibrate\`)`);
-  return JSON.parse(readFileSync(file, 'utf8')) as CostModels;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new InputError(`${file}: not JSON (${(error as Error).message})`);
+  }
+  const parsed = costModelsSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InputError(`${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+  }
+  return parsed.data;
 }
 
 /** A pipeline's cost model with its rows in `storage`. */
