@@ -151,7 +151,6 @@ describe('planner', () => {
     const optimum = weights.reduce((sum, w, j) => sum + Math.abs(w) * spreads[j], 0) ** 2 / variance(final);
     expect(final[1]).toBeGreaterThan(final[0]);
     expect(result.rounds.reduce((sum, r) => sum + r.rowsScanned, 0)).toBe(final[0] + final[1]);
-    console.log('allocation', final, 'cost / optimum', (final[0] + final[1]) / optimum);
     expect((final[0] + final[1]) / optimum).toBeLessThan(1.3);
   });
 });
