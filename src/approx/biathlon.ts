@@ -101,8 +101,9 @@ export class Biathlon {
     private readonly costSlopes: ArrayLike<number>,
   ) {
     this.options = { ...BIATHLON_DEFAULTS, ...options };
-    this.propagator = new Propagator(model, shape.fixedFeatures, groupsOf(shape), shape.queries.length, this.options.baseSamples);
-    this.rowBuffer = new Float64Array(shape.fixedFeatures + groupsOf(shape).length);
+    const groups = groupsOf(shape);
+    this.propagator = new Propagator(model, shape.fixedFeatures, groups, shape.queries.length, this.options.baseSamples);
+    this.rowBuffer = new Float64Array(shape.fixedFeatures + groups.length);
   }
 
   run(request: ApproxRequest, u: Uniform): ApproxResult {
@@ -173,9 +174,8 @@ export class Biathlon {
   }
 }
 
-/** The exact baseline: every query over all its rows, then one model call. */
-export function runExact(model: ModelFunction, shape: PipelineShape, request: ApproxRequest): ExactResult {
-  const start = performance.now();
+/** The exact feature row of a request: every query over all its rows, and the work that took. */
+export function exactFeatureRow(shape: PipelineShape, request: ApproxRequest): { features: Float64Array; rowsScanned: number; partitionsScanned: number } {
   const features = new Float64Array(shape.fixedFeatures + groupsOf(shape).length);
   for (let c = 0; c < shape.fixedFeatures; c++) features[c] = request.fixed[c];
   let f = shape.fixedFeatures;
@@ -187,7 +187,14 @@ export function runExact(model: ModelFunction, shape: PipelineShape, request: Ap
     partitionsScanned += scan.partitions;
     for (const op of query.ops) features[f++] = exactValue(op, scan);
   });
+  return { features, rowsScanned, partitionsScanned };
+}
+
+/** The exact baseline: every query over all its rows, then one model call. */
+export function runExact(model: ModelFunction, shape: PipelineShape, request: ApproxRequest): ExactResult {
+  const start = performance.now();
+  const row = exactFeatureRow(shape, request);
   const out = new Float64Array(1);
-  model.predict(features, 1, out);
-  return { prediction: out[0], features, rowsScanned, partitionsScanned, seconds: (performance.now() - start) / 1000 };
+  model.predict(row.features, 1, out);
+  return { prediction: out[0], ...row, seconds: (performance.now() - start) / 1000 };
 }

@@ -1,6 +1,5 @@
 import type { Uniform } from '../engine/random.js';
-import { exactValue, QueryScan } from './aggregates.js';
-import { Biathlon, runExact, type ApproxRequest, type RoundTrace } from './biathlon.js';
+import { Biathlon, exactFeatureRow, runExact, type ApproxRequest, type RoundTrace } from './biathlon.js';
 import { partitionIid, DEFAULT_PARTITIONS } from './column.js';
 import { costSlope, exactCost, roundCost, type CostModel } from './cost-model.js';
 import { trainForest, trainLinear, trainMlp, type Model } from './models/index.js';
@@ -24,15 +23,10 @@ export interface PreparedPipeline {
   meanRows: number[];
 }
 
-/** The exact feature vector of generated data (no sampling). */
+/** The exact feature vector of generated data (no sampling: each query's rows as one partition). */
 export function exactFeatures(pipeline: SyntheticPipeline, request: GeneratedRequest): number[] {
-  const features = [...request.fixed];
-  pipeline.shape.queries.forEach((query, j) => {
-    const rows = request.rows[j];
-    const scan = new QueryScan({ values: rows, offsets: Int32Array.of(0, rows.length) });
-    for (const op of query.ops) features.push(exactValue(op, scan));
-  });
-  return features;
+  const columns = request.rows.map((values) => ({ values, offsets: Int32Array.of(0, values.length) }));
+  return Array.from(exactFeatureRow(pipeline.shape, { fixed: request.fixed, columns }).features);
 }
 
 async function trainModel(pipeline: SyntheticPipeline, x: number[][], y: number[], seed: number): Promise<Model> {
