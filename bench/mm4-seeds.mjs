@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { mean as meanOf, sampleStandardDeviation } from 'simple-statistics';
 
 const { values } = parseArgs({ options: { seeds: { type: 'string', default: '40' } } });
 const seeds = Number(values.seeds);
@@ -21,8 +22,8 @@ for (let seed = 1; seed <= seeds; seed++) {
   errors.push(s.latencyMs.mean / theoryMs - 1);
   console.log(`seed ${String(seed).padStart(3)}  mean ${s.latencyMs.mean.toFixed(3)} ms  error ${(100 * errors.at(-1)).toFixed(2).padStart(6)}%  99% CI [${low.toFixed(2)}, ${high.toFixed(2)}]`);
 }
-const mean = errors.reduce((a, b) => a + b, 0) / seeds;
-const sd = Math.sqrt(errors.reduce((a, b) => a + (b - mean) ** 2, 0) / (seeds - 1));
+const mean = meanOf(errors);
+const sd = sampleStandardDeviation(errors);
 const within2 = errors.filter((e) => Math.abs(e) < 0.02).length;
 console.log(`\n${seeds} seeds: mean error ${(100 * mean).toFixed(2)}% ± ${((100 * 2.58 * sd) / Math.sqrt(seeds)).toFixed(2)}% (99%), sd of one run ${(100 * sd).toFixed(2)}%`);
 console.log(`within 2% of Erlang C: ${within2}/${seeds}; Erlang C inside the run's own 99% CI: ${covered}/${seeds}`);

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { median } from 'simple-statistics';
 
 const { values: args } = parseArgs({
   options: {
@@ -15,7 +16,6 @@ const { values: args } = parseArgs({
 });
 const runs = Number(args.runs);
 const duration = Number(args.duration);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function timed(command, argv, env) {
   const started = performance.now();

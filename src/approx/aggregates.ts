@@ -1,9 +1,13 @@
+import { max, median as sampleMedian, min } from 'simple-statistics';
 import type { Uniform } from '../engine/random.js';
 import { partitionCount, type PartitionedColumn } from './column.js';
 
 /** The aggregation operators: the first five have closed-form standard errors, the rest use the bootstrap. */
 export const AGGREGATE_OPS = ['count', 'sum', 'avg', 'var', 'std', 'median', 'min', 'max', 'count-distinct'] as const;
 export type AggregateOp = (typeof AGGREGATE_OPS)[number];
+
+/** simple-statistics reads any array-like of numbers (indexing, `slice`), though its types say number[]. */
+const numbers = (values: Float64Array) => values as unknown as number[];
 
 const CLOSED_FORM: ReadonlySet<AggregateOp> = new Set(['count', 'sum', 'avg', 'var', 'std']);
 
@@ -136,7 +140,7 @@ function onSample(op: AggregateOp, scan: QueryScan): number {
     case 'max':
       return scan.max();
     case 'median':
-      return median(scan.sample.slice());
+      return median(scan.sample);
     case 'count-distinct':
       return new Set(scan.sample).size;
   }
@@ -210,8 +214,10 @@ function bootstrap(op: AggregateOp, scan: QueryScan, resamples: number, u: Unifo
       continue;
     }
     for (let i = 0; i < n; i++) resample[i] = sample[Math.floor(u() * n)];
-    draws[b] = op === 'median' ? median(resample) : op === 'min' ? resample.reduce((a, x) => Math.min(a, x), Infinity) : resample.reduce((a, x) => Math.max(a, x), -Infinity);
+    draws[b] = op === 'median' ? median(resample) : op === 'min' ? min(numbers(resample)) : max(numbers(resample));
   }
+  // Not simple-statistics' mean: the committed student-qa results depend on this exact rounding
+  // (a correctly rounded mean of the integer COUNT DISTINCT draws moves them).
   let mean = 0;
   for (const d of draws) mean += d / resamples;
   const shift = statistic - mean;
@@ -235,10 +241,11 @@ function categoryCodes(sample: Float64Array): { ids: Int32Array; categories: num
   return { ids, categories: index.size };
 }
 
-/** Median of the values (sorts them in place). */
+/**
+ * MEDIAN of sampled rows as SQL (DuckDB's median, Biathlon's pandas median) takes it: the middle
+ * value, or the mean of the two middle ones; 0 for no rows, like the other operators.
+ */
 function median(values: Float64Array): number {
-  if (values.length === 0) return 0;
-  values.sort();
-  const mid = values.length >> 1;
-  return values.length % 2 === 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+  // Selects on a copy, leaving `values` as they are.
+  return values.length === 0 ? 0 : sampleMedian(numbers(values));
 }

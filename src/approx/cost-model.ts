@@ -1,4 +1,5 @@
 import MLR from 'ml-regression-multivariate-linear';
+import { median } from 'simple-statistics';
 import type { RoundTrace } from './biathlon.js';
 
 /**
@@ -102,9 +103,4 @@ export function fitCostModel(scans: ScanTiming[], modelRowSeconds: number, round
   // Fixed costs are medians: on a shared machine a round now and then loses the CPU for a while.
   const fixed = median(rounds.map((r) => r.estimateSeconds - bootstrapRowSeconds * r.bootstrapRows + r.inferenceSeconds - modelRowSeconds * r.modelRows + r.planSeconds));
   return { rowSeconds, partitionSeconds, bootstrapRowSeconds, modelRowSeconds, roundSeconds: Math.max(0, fixed) };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
 }

@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+import { mean } from 'simple-statistics';
+import { nearestRankQuantileSorted } from '../metrics/quantile.js';
 import type { ProfilePoint } from '../profiles/table-model.js';
 import type { CnnVariant } from './onnx-model.js';
 
@@ -13,10 +15,6 @@ export interface ProfileOptions {
   runs: number;
   warmup: number;
   onProgress?: (status: string) => void;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
 }
 
 /**
@@ -47,16 +45,16 @@ export async function profileModels(models: { variant: CnnVariant; path: string 
           times.push((performance.now() - start) / 1000);
         }
         times.sort((a, b) => a - b);
-        const mean = times.reduce((a, b) => a + b, 0) / times.length;
+        const meanSeconds = mean(times);
         points.push({
           variant: variant.name,
           device: 'cpu',
           cores,
           batch,
-          mean,
-          p50: percentile(times, 0.5),
-          p99: percentile(times, 0.99),
-          throughputRps: batch / mean,
+          mean: meanSeconds,
+          p50: nearestRankQuantileSorted(times, 0.5),
+          p99: nearestRankQuantileSorted(times, 0.99),
+          throughputRps: batch / meanSeconds,
           concurrency: 1,
         });
       }

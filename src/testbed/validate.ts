@@ -1,10 +1,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { max, mean, min } from 'simple-statistics';
 import { RandomStreams } from '../engine/random.js';
 import { validateSpec } from '../experiment/load-spec.js';
 import { runSpec } from '../experiment/run.js';
 import type { Spec, SpecInput } from '../experiment/spec.js';
+import { nearestRankQuantileSorted as quantile } from '../metrics/quantile.js';
 import { packageRoot } from '../paths.js';
 import { formatProfileCsv } from '../profiles/table-model.js';
 import { poissonArrivals } from '../workload/arrivals.js';
@@ -45,8 +47,6 @@ export interface ValidationRow {
   errorPct: number;
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-
 const row = (config: string, metric: string, sim: number, real: number): ValidationRow => ({
   config,
   metric,
@@ -58,8 +58,8 @@ const row = (config: string, metric: string, sim: number, real: number): Validat
 /** Latency summary in ms and throughput over the busy period of a set of (send, receive) pairs. */
 function measure(pairs: { sent: number; received: number }[]): { p50: number; p99: number; throughput: number } {
   const latencies = pairs.map((p) => (p.received - p.sent) * 1000).sort((a, b) => a - b);
-  const first = Math.min(...pairs.map((p) => p.sent));
-  const last = Math.max(...pairs.map((p) => p.received));
+  const first = min(pairs.map((p) => p.sent));
+  const last = max(pairs.map((p) => p.received));
   return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), throughput: pairs.length / (last - first) };
 }
 
@@ -85,7 +85,7 @@ async function calibrate(server: RunningServer, variant: CnnVariant, cores: numb
   const runs = await sequential('/infer', 100);
   const overheadMs = Math.max(0, quantile(runs.map((r) => (r.received - r.sent) * 1000 - r.serviceMs).sort((a, b) => a - b), 0.5) - quantile(pings, 0.5));
   const service = runs.map((r) => r.serviceMs + overheadMs).sort((a, b) => a - b);
-  const meanServiceMs = service.reduce((a, b) => a + b, 0) / service.length;
+  const meanServiceMs = mean(service);
   const profile = join(mkdtempSync(join(tmpdir(), 'servesim-validate-')), 'profile.csv');
   writeFileSync(
     profile,
@@ -170,7 +170,7 @@ export async function validateAutoscaling(variant: CnnVariant, modelsDir: string
     policy: { name: 'hpa', deployment: 'server', metric: 'cpu', targetUtilization: 0.5, minReplicas: 1, maxReplicas: 2 },
   };
   const spec: Spec = validateSpec(input, 'autoscaling validation');
-  const meanReplicas = (rows: { replicas: number }[]) => rows.reduce((sum, r) => sum + r.replicas, 0) / rows.length;
+  const meanReplicas = (rows: { replicas: number }[]) => mean(rows.map((r) => r.replicas));
   const real = await testbedRun(spec, modelsDir, (f) => f);
   const simRows: { t: number; replicas: number }[] = [];
   const sim = await runSpec(spec, { onRow: (r) => simRows.push(r) });

@@ -1,3 +1,4 @@
+import { mean, sum } from 'simple-statistics';
 import { RandomStreams } from '../../engine/random.js';
 import { calibrateCosts, OFFLINE_REQUESTS } from '../../approx/calibrate.js';
 import { exactCost, roundCost, type CostModel, type StorageCost } from '../../approx/cost-model.js';
@@ -5,6 +6,7 @@ import { measureDuckDbStorage } from '../../approx/duckdb-storage.js';
 import { partitionIid } from '../../approx/column.js';
 import { accuracy, PipelineEvaluator, preparePipeline, type PreparedPipeline, type RequestEvaluation, type Setting } from '../../approx/evaluate.js';
 import type { SyntheticPipeline } from '../../approx/pipelines.js';
+import { nearestRankQuantile } from '../../metrics/quantile.js';
 
 /** τ swept (Biathlon's grid, evaluate_all.py, without 0) and δ swept as multiples of the default (its grid is MAE × 1/8 … 16). */
 export const TAU_GRID = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99];
@@ -64,13 +66,6 @@ export function settingsFor(prepared: PreparedPipeline): SweepSetting[] {
   return [...taus, ...DELTA_FACTORS.filter((f) => f !== 1).map((f) => ({ tau: DEFAULT_TAU, delta: prepared.delta * f, deltaFactor: f }))];
 }
 
-const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-
-function quantile(xs: number[], q: number): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
 function summarizeSetting(prepared: PreparedPipeline, setting: SweepSetting, index: number, evaluations: RequestEvaluation[], database: CostModel | null): SettingResult {
   const { pipeline } = prepared;
   const outcomes = evaluations.map((e) => e.outcomes[index]);
@@ -92,14 +87,14 @@ function summarizeSetting(prepared: PreparedPipeline, setting: SweepSetting, ind
     meetRateFloor: setting.tau - 2 * Math.sqrt((setting.tau * (1 - setting.tau)) / n),
     accuracy: accuracy(pipeline.task, pipeline.classes, outcomes.map((o) => o.prediction), labels),
     exactAccuracy: accuracy(pipeline.task, pipeline.classes, evaluations.map((e) => e.exactPrediction), labels),
-    meanSampleFraction: sum(outcomes.map((o) => o.sampleFraction)) / n,
-    meanRounds: sum(outcomes.map((o) => o.rounds)) / n,
-    exactMs: (1000 * sum(evaluations.map((e) => e.exactSeconds))) / n,
-    approxMs: (1000 * sum(outcomes.map((o) => o.seconds))) / n,
-    approxP50Ms: 1000 * quantile(outcomes.map((o) => o.seconds), 0.5),
-    approxP99Ms: 1000 * quantile(outcomes.map((o) => o.seconds), 0.99),
-    simulatedExactMs: (1000 * sum(evaluations.map((e) => e.exactSimulatedSeconds))) / n,
-    simulatedApproxMs: (1000 * sum(outcomes.map((o) => o.simulatedSeconds))) / n,
+    meanSampleFraction: mean(outcomes.map((o) => o.sampleFraction)),
+    meanRounds: mean(outcomes.map((o) => o.rounds)),
+    exactMs: 1000 * mean(evaluations.map((e) => e.exactSeconds)),
+    approxMs: 1000 * mean(outcomes.map((o) => o.seconds)),
+    approxP50Ms: 1000 * nearestRankQuantile(outcomes.map((o) => o.seconds), 0.5),
+    approxP99Ms: 1000 * nearestRankQuantile(outcomes.map((o) => o.seconds), 0.99),
+    simulatedExactMs: 1000 * mean(evaluations.map((e) => e.exactSimulatedSeconds)),
+    simulatedApproxMs: 1000 * mean(outcomes.map((o) => o.simulatedSeconds)),
     databaseExactMs: databaseExact === null ? null : (1000 * databaseExact) / n,
     databaseApproxMs: databaseApprox === null ? null : (1000 * databaseApprox) / n,
   };
