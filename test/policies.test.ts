@@ -12,6 +12,7 @@ const pod = (id: number, usage: number | null, extra: Partial<PodObservation> = 
   cpuRequestCores: 1,
   cpuUsageCores: usage,
   metricTime: usage === null ? null : 0,
+  metricWindowSeconds: usage === null ? null : 15,
   requestsPerSecond: null,
   ...extra,
 });
@@ -72,8 +73,8 @@ describe('HPA (kubernetes pkg/controller/podautoscaler)', () => {
   });
 
   it('ignores pods that are not ready yet, and counts them as idle when scaling up', () => {
-    // 2 ready pods at 100% (ratio 2) and 2 starting pods without metrics: with the unready pods at 0%,
-    // the ratio over 4 pods is 1, within tolerance: no change (the conservative path).
+    // 2 ready pods at 100% (ratio 2) and 2 starting pods without metrics (missing, so idle when
+    // scaling up): the ratio over 4 pods is 1, within tolerance: no change (the conservative path).
     const starting = [pod(2, null, { ready: false, readyTime: null, startTime: 10 }), pod(3, null, { ready: false, readyTime: null, startTime: 10 })];
     expect(replicasAfter(hpa(), 15, deployment([...at(2, 1), ...starting]))).toBe(4);
     // Ready pods whose CPU sample predates readiness (within the initialisation period) are ignored too.
@@ -83,9 +84,10 @@ describe('HPA (kubernetes pkg/controller/podautoscaler)', () => {
 
   it('assumes pods with no metric use 100% when scaling down (and so may not scale down at all)', () => {
     const h = hpa({ behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } });
-    // 2 pods at 10% (ratio 0.2) and 2 without metrics at 100%: ratio (0.2 + 2 × 1... ) over 4 = (0.1+0.1+0.5+0.5)/4/0.5 = 0.6 → ceil(2.4) = 3.
+    // 2 pods at 10% (ratio 0.2) and 2 without metrics at max(100%, 50%) of their request:
+    // (0.1 + 0.1 + 1 + 1) / 4 cores = 55%, ratio 1.1, within the tolerance: no change.
     const pods = [...at(2, 0.1), pod(2, null), pod(3, null)];
-    expect(replicasAfter(h, 15, deployment(pods))).toBe(3);
+    expect(replicasAfter(h, 15, deployment(pods))).toBe(4);
   });
 
   it('scales on requests/s per pod (a Pods metric)', () => {

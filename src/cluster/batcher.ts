@@ -83,6 +83,35 @@ export class Batcher implements EventHandler {
     }
   }
 
+  /**
+   * Whether a request arriving now would start service at once instead of waiting: a lane is
+   * free and the batch it would join may leave now (it reaches `maxBatch`, or the head has waited
+   * `maxWaitSeconds`; a request that joins a forming batch waits). Judged by the present head
+   * (call `dropStaleHeads` first), so with EDF an arrival that would become the head of a batch
+   * due at this very instant counts as starting.
+   */
+  startsNow(): boolean {
+    const { queue, policy } = this;
+    if (!this.hasFreeLane()) return false;
+    if (queue.length + 1 >= policy.maxBatch) return true;
+    const head = queue.peek();
+    return head === undefined ? policy.maxWaitSeconds <= 0 : this.sim.now >= head.stageArrival + policy.maxWaitSeconds;
+  }
+
+  /** Drops (and reports) the requests at the head that may no longer be served, as a dispatch would now. */
+  dropStaleHeads(): void {
+    const queue = this.queue;
+    while (queue.length > 0 && this.isStale(queue.peek() as Request)) queue.shift();
+  }
+
+  /** Whether a lane may take a batch now (forgets lanes that no longer can; keeps the free one). */
+  hasFreeLane(): boolean {
+    const lane = this.freeLane();
+    if (lane === null) return false;
+    this.free.push(lane);
+    return true;
+  }
+
   /** Drops (and reports) a request that may no longer be served. */
   private isStale(request: Request): boolean {
     const now = this.sim.now;

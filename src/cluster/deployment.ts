@@ -42,6 +42,8 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
   private readonly central: Batcher | null;
   private readonly policy: BatchPolicy;
   private readonly queueLimit: number;
+  /** The CPU limit as a multiple of the request (Infinity: none, so pods may use their node's unrequested cores). */
+  private readonly cpuLimitPerRequest: number;
   private readonly routeUniform: Uniform;
   private nextPodId = 0;
   private roundRobin = 0;
@@ -84,6 +86,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
       dropLate: spec.dropLate,
     };
     this.queueLimit = spec.queueLimit ?? Infinity;
+    this.cpuLimitPerRequest = spec.cpuLimitCores === undefined ? Infinity : spec.cpuLimitCores / spec.cores;
     this.central = spec.queue === 'central' ? this.newBatcher() : null;
     this.metrics = track(this);
     for (let i = 0; i < spec.replicas; i++) this.addPod(spec.lifecycle.initialReady);
@@ -104,8 +107,16 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
     this.enqueue(pod.batcher as Batcher, request);
   }
 
+  /**
+   * `queueLimit` bounds the requests waiting (not in service) over the whole deployment, all its
+   * queues together: an arrival that would have to wait when that many already wait is dropped;
+   * one that starts at once on a free lane is served whatever the count (0: a loss system).
+   */
   private enqueue(batcher: Batcher, request: Request): void {
-    if (this.queued >= this.queueLimit) return this.drop(request, 'queue full');
+    if (this.queued >= this.queueLimit) {
+      batcher.dropStaleHeads();
+      if (this.queued >= this.queueLimit && !batcher.startsNow()) return this.drop(request, 'queue full');
+    }
     this.advance();
     this.queued++;
     batcher.enqueue(request);
@@ -124,8 +135,12 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
       request.waitSeconds += now - request.stageArrival;
     }
     const pod = lane.pod;
-    pod.laneBusy(now, 1);
-    this.sim.post(now + pod.variant.serviceTime(size, pod.cores), this, DONE, lane);
+    // The batch runs on the cores the pod may use now (more than its request if it may burst);
+    // each busy lane uses an equal part of them, as the usage metrics-server reports.
+    const cores = pod.batchCores();
+    lane.cores = cores / pod.activeLanes();
+    pod.cpuChange(now, lane.cores);
+    this.sim.post(now + pod.variant.serviceTime(size, cores), this, DONE, lane);
   }
 
   drop(request: Request, reason: string): void {
@@ -159,7 +174,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
     const { batch, size } = lane;
     lane.size = 0;
     pod.served += size;
-    pod.laneBusy(now, -1);
+    pod.cpuChange(now, -lane.cores);
     for (let i = 0; i < size; i++) {
       const request = batch[i];
       this.metrics.onComplete(request, now);
@@ -179,11 +194,11 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
   }
 
   private resources(cores: number): ResourceRequest {
-    return { cores, memoryGiB: this.spec.memoryGiB, gpus: this.spec.gpus, gpuType: this.spec.gpuType };
+    return { cores, memoryGiB: this.spec.memoryGiB, gpus: this.spec.gpus, gpuType: this.spec.gpuType, burstable: this.cpuLimitPerRequest > 1 };
   }
 
   private addPod(readyNow: boolean): Pod {
-    const pod = new Pod(this.nextPodId++, this.podCores, this.variant, this.sim.now);
+    const pod = new Pod(this.nextPodId++, this.podCores, this.variant, this.sim.now, this.cpuLimitPerRequest);
     this.pods.push(pod);
     const lifecycle = this.spec.lifecycle;
     this.cluster.place(pod, this.resources(pod.cores), this.spec.nodePool, () => {
@@ -261,7 +276,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
       lane.size = 0;
       for (let i = 0; i < size; i++) this.drop(lane.batch[i], 'terminated');
       lane.busy = false;
-      pod.laneBusy(this.sim.now, -1);
+      pod.cpuChange(this.sim.now, -lane.cores);
       lane.retired = true;
       this.busyLanes--;
     }

@@ -7,6 +7,8 @@ export interface ResourceRequest {
   gpus: number;
   /** The GPU model the pod needs, if any. */
   gpuType?: string;
+  /** The pod may use more CPU than it requests (no CPU limit, or one above the request). */
+  burstable?: boolean;
 }
 
 /** One node: its capacity and what placed pods hold of it. */
@@ -14,6 +16,8 @@ export class Node {
   usedCores = 0;
   usedMemoryGiB = 0;
   usedGpus = 0;
+  /** Placed pods that may use CPU beyond their request: they share the unrequested cores. */
+  burstablePods = 0;
 
   constructor(
     readonly name: string,
@@ -33,10 +37,25 @@ export class Node {
     this.usedCores += sign * r.cores;
     this.usedMemoryGiB += sign * r.memoryGiB;
     this.usedGpus += sign * r.gpus;
+    if (r.burstable === true) this.burstablePods += sign;
   }
 
   freeCores(): number {
     return this.cores - this.usedCores;
+  }
+
+  /**
+   * The cores one burstable pod may use beyond its request: the node's unrequested cores split
+   * equally among its burstable pods (CFS lets a container without a limit use idle cycles; this
+   * stand-in counts only cores no pod requests, not cycles a pod leaves idle below its request).
+   * Rounded down to millicores, the unit of Kubernetes CPU quantities, so that drifting float
+   * sums of requests do not give every batch a slightly different core count. 0 on a node of
+   * unknown size (the unbounded default), so pods there run at their request as before.
+   */
+  spareCoresPerBurstablePod(): number {
+    if (this.burstablePods === 0 || this.cores === Infinity) return 0;
+    const free = this.cores - this.usedCores;
+    return free > 0 ? Math.floor((free / this.burstablePods) * 1000 + 1e-6) / 1000 : 0;
   }
 }
 

@@ -27,6 +27,8 @@ export class Lane {
   /** The batch in service: its first `size` entries (the array is reused, never shrunk). */
   readonly batch: Request[] = [];
   size = 0;
+  /** CPU cores the batch in service uses (set when it starts). */
+  cores = 0;
 
   constructor(
     readonly pod: Pod,
@@ -46,28 +48,47 @@ export class Pod {
   readyTime = NaN;
   /** Requests it has finished. */
   served = 0;
-  // ∫ busy lanes dt, for the CPU usage metrics-server would report.
-  private busy = 0;
-  private busyArea = 0;
+  // ∫ CPU in use dt (core-seconds): the cumulative usage the kubelet reports to metrics-server.
+  private lanesInService = 0;
+  private coresInUse = 0;
+  private cpuArea = 0;
   private lastChange = 0;
 
   constructor(
     readonly id: number,
+    /** The CPU request (what the scheduler places and what utilisation is a fraction of). */
     public cores: number,
     readonly variant: Variant,
     readonly createdAt: number,
+    /**
+     * The CPU limit as a multiple of the request (Infinity: no limit). It follows the request on a
+     * resize, as VPA keeps the request/limit ratio (kubernetes/autoscaler vertical-pod-autoscaler/README.md).
+     */
+    readonly cpuLimitPerRequest = Infinity,
   ) {}
 
-  /** A lane started (+1) or finished (−1) a batch at `now`. */
-  laneBusy(now: number, delta: 1 | -1): void {
-    this.busyArea += this.busy * (now - this.lastChange);
-    this.lastChange = now;
-    this.busy += delta;
+  /**
+   * The cores a batch starting now runs on: the request, plus this pod's share of its node's
+   * unrequested cores, up to its limit. Exactly the request on the unbounded default node.
+   */
+  batchCores(): number {
+    const spare = this.node === null ? 0 : this.node.spareCoresPerBurstablePod();
+    if (spare === 0) return this.cores;
+    return Math.min(this.cores * this.cpuLimitPerRequest, this.cores + spare);
   }
 
-  /** ∫ busy lanes dt up to `now` (lane-seconds). */
-  busySeconds(now: number): number {
-    return this.busyArea + this.busy * (now - this.lastChange);
+  /** A lane started (`cores` > 0) or finished (`cores` < 0) a batch at `now`, using |cores| cores. */
+  cpuChange(now: number, cores: number): void {
+    this.cpuArea += this.coresInUse * (now - this.lastChange);
+    this.lastChange = now;
+    this.lanesInService += cores > 0 ? 1 : -1;
+    // Back to exactly 0 when idle, so that float drift never reports a trace of usage.
+    this.coresInUse = this.lanesInService === 0 ? 0 : this.coresInUse + cores;
+  }
+
+  /** ∫ CPU in use dt up to `now` (core-seconds). */
+  cpuSeconds(now: number): number {
+    return this.cpuArea + this.coresInUse * (now - this.lastChange);
   }
 
   /** Requests waiting in its own queue or in service: what least-outstanding routing compares. */

@@ -44,6 +44,13 @@ export const deploymentSchema = z
     name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." or "-"'),
     replicas: z.number().int().nonnegative(),
     cores: z.number().positive().default(1).describe('CPU cores per replica'),
+    cpuLimitCores: z
+      .number()
+      .positive()
+      .optional()
+      .describe(
+        'CPU limit per replica, cores (at least `cores`, as Kubernetes requires). Without one (Kubernetes\' default with no LimitRange) a pod may use more than its request: each batch runs on the request plus an equal share of its node\'s unrequested cores among the pods there that may burst, up to the limit; on the unbounded default cluster (no `cluster`) no spare cores are known and pods run at their request',
+      ),
     memoryGiB: z.number().nonnegative().default(0),
     gpus: z.number().int().nonnegative().default(0),
     gpuType: z.string().optional().describe('GPU model the pods need (matched against node pools\' gpuType)'),
@@ -56,14 +63,15 @@ export const deploymentSchema = z
     queue: z.enum(['central', 'per-replica']).default('central').describe('One queue for the deployment, or one per replica behind a router'),
     router: z.enum(['round-robin', 'least-outstanding', 'random']).default('round-robin').describe('How requests pick a replica (per-replica queues)'),
     discipline: z.enum(['fifo', 'edf']).default('fifo').describe('Queue order: arrival, or earliest deadline first'),
-    queueLimit: z.number().int().nonnegative().optional().describe('Requests that may wait; an arrival that finds the queue full is dropped'),
+    queueLimit: z.number().int().nonnegative().optional().describe('Requests that may wait (not in service), counted over all the deployment\'s queues together: an arrival that can start at once on a free lane is served; one that would have to wait (joining a forming batch is waiting) when this many already wait is dropped, as "queue full". 0: no waiting room (c lanes: M/M/c/c, Erlang B); K − c: M/M/c/K'),
     dropAfterSeconds: z.number().positive().optional().describe('A request that has waited longer is dropped when it reaches the head'),
     dropLate: z.boolean().default(false).describe('Drop a request whose deadline has passed before its service starts'),
     lifecycle: lifecycleSchema.default(lifecycleSchema.parse({})),
     accuracy: z.number().nonnegative().optional().describe('Accuracy of the served model variant'),
     slo: z.number().positive().optional().describe('Per-stage latency SLO, seconds (counted in this deployment\'s rows)'),
   })
-  .refine((d) => [d.serviceTime, d.profile, d.biathlon].filter((x) => x !== undefined).length === 1, { message: 'expected exactly one of "serviceTime", "profile" and "biathlon"' });
+  .refine((d) => [d.serviceTime, d.profile, d.biathlon].filter((x) => x !== undefined).length === 1, { message: 'expected exactly one of "serviceTime", "profile" and "biathlon"' })
+  .refine((d) => d.cpuLimitCores === undefined || d.cpuLimitCores >= d.cores, { message: 'expected cpuLimitCores at least cores (a limit below the request is invalid in Kubernetes)', path: ['cpuLimitCores'] });
 
 export const networkSchema = z
   .strictObject({

@@ -57,10 +57,18 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
   const controller =
     policy === null
       ? null
-      : new Controller(sim, world, metrics, policy, spec.metricsServer.scrapeSeconds, (d, variant) => {
-          if (d.spec.profile === undefined) throw new InputError(`policy ${policy.name}: deployment "${d.name}" has no profile to take variant "${variant}" from`);
-          return variantOf({ ...d.spec, profile: { ...d.spec.profile, variant } }, streams, resolve);
-        });
+      : new Controller(
+          sim,
+          world,
+          metrics,
+          policy,
+          spec.metricsServer.scrapeSeconds,
+          (d, variant) => {
+            if (d.spec.profile === undefined) throw new InputError(`policy ${policy.name}: deployment "${d.name}" has no profile to take variant "${variant}" from`);
+            return variantOf({ ...d.spec, profile: { ...d.spec.profile, variant } }, streams, resolve);
+          },
+          spec.metricsServer.scrapeOffsetSeconds,
+        );
   metrics.start();
   feeder.start();
   controller?.start();

@@ -25,12 +25,20 @@ export const specSchema = z
     policy: policySchema.default({ name: 'static' }),
     metricsServer: z
       .strictObject({
+        // 15 s is what kubernetes-sigs/metrics-server's own manifests pass (manifests/base/deployment.yaml,
+        // `--metric-resolution=15s`); the flag's built-in default is 60 s (cmd/metrics-server/app/options/options.go).
         scrapeSeconds: z
           .number()
           .positive()
           .default(15)
-          .describe('How often pod CPU usage is sampled (metrics-server --metric-resolution; 15 s, a common setting: the upstream default is 60 s)'),
+          .describe('metrics-server --metric-resolution: every this many seconds it samples each running container; a sample is the mean CPU usage since the previous scrape, stamped with the scrape time (15 s, as metrics-server\'s manifests set it; the flag\'s own default is 60 s)'),
+        scrapeOffsetSeconds: z
+          .number()
+          .nonnegative()
+          .optional()
+          .describe('When the scrapes fall relative to the controller\'s sync grid: scrapes at this offset plus multiples of scrapeSeconds (default: half of scrapeSeconds, so a sync reads a sample half a resolution old, the mean age when the two loops run with an arbitrary phase; 0: each sync reads a sample taken at that instant)'),
       })
+      .refine((m) => m.scrapeOffsetSeconds === undefined || m.scrapeOffsetSeconds < m.scrapeSeconds, { message: 'expected scrapeOffsetSeconds below scrapeSeconds', path: ['scrapeOffsetSeconds'] })
       .default({ scrapeSeconds: 15 }),
   })
   .superRefine((spec, ctx) => {

@@ -3,10 +3,11 @@ import type { Action, DeploymentObservation, Observation, Policy, PodObservation
 
 /**
  * Kubernetes' Horizontal Pod Autoscaler (autoscaling/v2), following kubernetes/kubernetes
- * pkg/controller/podautoscaler (horizontal.go, replica_calculator.go) and the API defaults
- * (pkg/apis/autoscaling/v2/defaults.go). Defaults are the controller's: 15 s sync, tolerance 0.1,
- * 5 min CPU initialisation period, 30 s initial readiness delay, 300 s scale-down stabilisation,
- * scale-up by max(4 pods, 100%) per 15 s, scale-down by 100% per 15 s.
+ * pkg/controller/podautoscaler (horizontal.go, replica_calculator.go, metrics/utilization.go) and
+ * the API defaults (pkg/apis/autoscaling/v2/defaults.go). Defaults are the controller's
+ * (config/v1alpha1/defaults.go): 15 s sync, tolerance 0.1, 5 min CPU initialisation period, 30 s
+ * initial readiness delay, 300 s scale-down stabilisation; and the API's: scale-up by max(4 pods,
+ * 100%) per 15 s, scale-down by 100% per 15 s.
  */
 const scalingPolicy = z.strictObject({
   type: z.enum(['Pods', 'Percent']),
@@ -28,7 +29,11 @@ export const hpaSchema = z
     name: z.literal('hpa'),
     deployment: z.string().describe('The scale target'),
     metric: z.enum(['cpu', 'rps']).default('cpu').describe('cpu: average CPU utilisation of the requests; rps: requests/s per pod (a Pods metric)'),
-    targetUtilization: z.number().positive().default(0.8).describe('CPU utilisation target (Kubernetes\' default 80%)'),
+    targetUtilization: z
+      .number()
+      .positive()
+      .default(0.8)
+      .describe('CPU utilisation target, a fraction of the request (Kubernetes\' default 80%, autoscaling.DefaultCPUUtilization); used as a whole percent, as averageUtilization is an integer'),
     targetRps: z.number().positive().optional().describe('Average requests/s per pod (metric "rps")'),
     minReplicas: z.number().int().positive().default(1),
     maxReplicas: z.number().int().positive(),
@@ -50,65 +55,106 @@ export const hpaSchema = z
       }),
   })
   .refine((h) => h.metric !== 'rps' || h.targetRps !== undefined, { message: 'metric "rps" needs targetRps', path: ['targetRps'] })
-  .refine((h) => h.minReplicas <= h.maxReplicas, { message: 'minReplicas must not exceed maxReplicas', path: ['minReplicas'] });
+  .refine((h) => h.minReplicas <= h.maxReplicas, { message: 'minReplicas must not exceed maxReplicas', path: ['minReplicas'] })
+  .refine((h) => Math.round(h.targetUtilization * 100) >= 1, { message: 'expected targetUtilization of at least 0.005 (it is used as a whole percent)', path: ['targetUtilization'] });
 
 export type HpaSpec = z.infer<typeof hpaSchema>;
-type Rules = HpaSpec['behavior']['scaleUp'];
 
 interface Timed {
   time: number;
   replicas: number;
 }
 
-/** The replica count one metric proposes (replica_calculator.go); null when it has no usable metrics. */
+/**
+ * A metric value in milli-units as the HPA reads it: metrics-server truncates CPU to nanocores
+ * (kubernetes-sigs/metrics-server pkg/storage/types.go) and the HPA takes Quantity.MilliValue(),
+ * which rounds up (pkg/controller/podautoscaler/metrics/client.go).
+ */
+const milli = (value: number) => Math.max(0, Math.ceil(Math.floor(value * 1e9) / 1e6));
+
+/** Requests are quantities such as "500m" or "1.5": whole milli-cores. */
+const requestMilli = (pod: PodObservation) => Math.round(pod.cpuRequestCores * 1000);
+
+/**
+ * The replica count one metric proposes: GetResourceReplicas (metric "cpu", a Resource metric) or
+ * GetMetricReplicas (metric "rps", a Pods metric) in replica_calculator.go; null when no pod has a
+ * usable metric (the HPA then leaves the scale alone). `metricWindowSeconds` stands in for a
+ * sample's window where the observation gives none.
+ */
 export function proposeReplicas(spec: HpaSpec, d: DeploymentObservation, now: number, metricWindowSeconds: number): number | null {
   const current = d.replicas;
-  const live = d.pods.filter((p) => p.phase !== 'Terminating');
-  const value = (p: PodObservation) => (spec.metric === 'cpu' ? p.cpuUsageCores : p.requestsPerSecond);
-  const request = (p: PodObservation) => (spec.metric === 'cpu' ? p.cpuRequestCores : 1);
-  const target = spec.metric === 'cpu' ? spec.targetUtilization : (spec.targetRps as number);
+  const cpu = spec.metric === 'cpu';
+  // groupPods. Terminating pods (a deletionTimestamp) are ignored entirely; Pending ones are unready.
   const ready: PodObservation[] = [];
   const missing: PodObservation[] = [];
-  const ignored: PodObservation[] = [];
-  for (const pod of live) {
-    if (pod.phase === 'Pending') ignored.push(pod);
-    else if (value(pod) === null) missing.push(pod);
-    else if (spec.metric === 'cpu' && isUnreadyForCpu(spec, pod, now, metricWindowSeconds)) ignored.push(pod);
+  const unready: PodObservation[] = [];
+  for (const pod of d.pods) {
+    if (pod.phase === 'Terminating') continue;
+    if (pod.phase === 'Pending') unready.push(pod);
+    else if ((cpu ? pod.cpuUsageCores : pod.requestsPerSecond) === null) missing.push(pod);
+    else if (cpu && isUnreadyForCpu(spec, pod, now, metricWindowSeconds)) unready.push(pod);
     else ready.push(pod);
   }
   if (ready.length === 0) return null;
-  const ratioOf = (pods: PodObservation[], usage: (p: PodObservation) => number) =>
-    pods.reduce((sum, p) => sum + usage(p), 0) / pods.reduce((sum, p) => sum + request(p), 0) / target;
-  const usageRatio = ratioOf(ready, (p) => value(p) as number);
-  const rebalanceIgnored = ignored.length > 0 && usageRatio > 1;
-  if (!rebalanceIgnored && missing.length === 0) {
-    if (Math.abs(1 - usageRatio) <= spec.tolerance) return current;
+
+  // Usage in milli-units of each pod in the calculation; the ratio as metrics/utilization.go
+  // computes it: CPU as a whole percent of the summed requests (truncated) over the target
+  // percent, a Pods metric as the truncated mean over the target.
+  const targetPercent = Math.round(spec.targetUtilization * 100);
+  const targetMilli = milli(spec.targetRps ?? 0);
+  const usage = new Map<PodObservation, number>();
+  for (const pod of ready) usage.set(pod, milli((cpu ? pod.cpuUsageCores : pod.requestsPerSecond) as number));
+  const ratioOf = (metrics: Map<PodObservation, number>) => {
+    let total = 0;
+    let requests = 0;
+    for (const [pod, value] of metrics) {
+      total += value;
+      requests += cpu ? requestMilli(pod) : 0;
+    }
+    return cpu ? Math.floor((total * 100) / requests) / targetPercent : Math.floor(total / metrics.size) / targetMilli;
+  };
+  const within = (ratio: number) => 1 - spec.tolerance <= ratio && ratio <= 1 + spec.tolerance;
+
+  const usageRatio = ratioOf(usage);
+  const scaleUpWithUnready = unready.length > 0 && usageRatio > 1;
+  if (!scaleUpWithUnready && missing.length === 0) {
+    if (within(usageRatio)) return current;
     return Math.ceil(usageRatio * ready.length);
   }
-  // Conservative path: missing pods use 100% of their request when scaling down, 0% when scaling up;
-  // unready pods count as idle when scaling up.
-  const counted = new Map(ready.map((p) => [p, value(p) as number]));
-  for (const p of missing) counted.set(p, usageRatio < 1 ? request(p) * target : 0);
-  if (rebalanceIgnored) for (const p of ignored) if (p.phase !== 'Pending') counted.set(p, 0);
-  const pods = [...counted.keys()];
-  const newRatio = ratioOf(pods, (p) => counted.get(p) as number);
-  if (Math.abs(1 - newRatio) <= spec.tolerance || (usageRatio < 1 && newRatio > 1) || (usageRatio > 1 && newRatio < 1)) return current;
-  const proposal = Math.ceil(newRatio * pods.length);
+  // The conservative path. Scaling down, a pod without a metric counts as using max(100%, target)
+  // of its request (a Resource metric) or exactly the target (a Pods metric); scaling up, as idle.
+  if (usageRatio < 1) {
+    for (const pod of missing) usage.set(pod, cpu ? Math.floor((requestMilli(pod) * Math.max(100, targetPercent)) / 100) : targetMilli);
+  } else if (usageRatio > 1) {
+    for (const pod of missing) usage.set(pod, 0);
+  }
+  // Scaling up, unready pods (Pending ones included) count as idle.
+  if (scaleUpWithUnready) for (const pod of unready) usage.set(pod, 0);
+  const newRatio = ratioOf(usage);
+  // No change when within tolerance or when the assumptions would reverse the direction.
+  if (within(newRatio) || (usageRatio < 1 && newRatio > 1) || (usageRatio > 1 && newRatio < 1)) return current;
+  const proposal = Math.ceil(newRatio * usage.size);
   if ((newRatio < 1 && proposal > current) || (newRatio > 1 && proposal < current)) return current;
   return proposal;
 }
 
-/** groupPods' CPU readiness rule: a pod is ignored while its CPU sample may come from start-up. */
+/**
+ * groupPods' CPU readiness rule: a pod is unready while its CPU sample may come from start-up.
+ * Inside the CPU initialisation period: unready if not ready, or if its sample's window began
+ * before it became ready (timestamp < last Ready transition + window). Past it: unready only if
+ * not ready and it never became ready after start (Ready transition within the initial readiness
+ * delay). A pod that has never been ready carries its Ready=False condition from its start.
+ */
 function isUnreadyForCpu(spec: HpaSpec, pod: PodObservation, now: number, metricWindowSeconds: number): boolean {
   if (pod.startTime === null) return true;
+  const readyTransition = pod.readyTime ?? pod.startTime;
   if (now < pod.startTime + spec.cpuInitializationSeconds) {
-    return !pod.ready || (pod.metricTime as number) < (pod.readyTime as number) + metricWindowSeconds;
+    return !pod.ready || (pod.metricTime as number) < readyTransition + (pod.metricWindowSeconds ?? metricWindowSeconds);
   }
-  // Past the initialisation period: ignored only if unready and it never became ready after start.
-  return !pod.ready && (pod.readyTime ?? pod.startTime) < pod.startTime + spec.initialReadinessDelaySeconds;
+  return !pod.ready && readyTransition < pod.startTime + spec.initialReadinessDelaySeconds;
 }
 
-/** Sum of replica changes recorded within the last `period` seconds. */
+/** Sum of replica changes recorded within the last `period` seconds (getReplicasChangePerPeriod). */
 function changedWithin(events: Timed[], now: number, period: number): number {
   let sum = 0;
   for (const e of events) if (e.time > now - period) sum += e.replicas;
@@ -122,6 +168,7 @@ export class Hpa implements Policy {
   private readonly recommendations: Timed[] = [];
   private readonly upEvents: Timed[] = [];
   private readonly downEvents: Timed[] = [];
+  private initialRecommendationRecorded = false;
 
   constructor(
     readonly spec: HpaSpec,
@@ -136,8 +183,17 @@ export class Hpa implements Policy {
     if (d === undefined) return [];
     const desired = this.desiredReplicas(d, o.now);
     if (desired === d.replicas) return [];
-    const change = desired - d.replicas;
-    (change > 0 ? this.upEvents : this.downEvents).push({ time: o.now, replicas: Math.abs(change) });
+    // storeScaleEvent: the change counts against the scaling policies for their periods; it takes
+    // the place of the last event older than its direction's longest policy period, if any.
+    const up = desired > d.replicas;
+    const events = up ? this.upEvents : this.downEvents;
+    const rules = up ? this.spec.behavior.scaleUp : this.spec.behavior.scaleDown;
+    const longestPeriod = Math.max(...rules.policies.map((p) => p.periodSeconds));
+    let outdated = -1;
+    for (let i = 0; i < events.length; i++) if (events[i].time < o.now - longestPeriod) outdated = i;
+    const event = { time: o.now, replicas: Math.abs(desired - d.replicas) };
+    if (outdated >= 0) events[outdated] = event;
+    else events.push(event);
     return [{ kind: 'scale', deployment: d.name, replicas: desired }];
   }
 
@@ -145,6 +201,12 @@ export class Hpa implements Policy {
   desiredReplicas(d: DeploymentObservation, now: number): number {
     const { minReplicas, maxReplicas } = this.spec;
     const current = d.replicas;
+    // recordInitialRecommendation: the first sync records the current scale, so a scale-down
+    // waits out the stabilisation window from then.
+    if (!this.initialRecommendationRecorded) {
+      this.recommendations.push({ time: now, replicas: current });
+      this.initialRecommendationRecorded = true;
+    }
     if (current === 0 && minReplicas > 0) return current; // scaling disabled while the target is at 0
     if (current > maxReplicas) return maxReplicas;
     if (current < minReplicas) return minReplicas;
@@ -171,31 +233,39 @@ export class Hpa implements Policy {
     return recommendation;
   }
 
-  /** convertDesiredReplicasWithBehaviorRate: the scaling policies' limits, then min/max replicas. */
+  /**
+   * convertDesiredReplicasWithBehaviorRate: the scaling policies' limits, then min/max replicas.
+   * Each policy counts from the replicas at the start of its period: the current count less what
+   * was added and plus what was removed within it (both directions).
+   */
   private rateLimit(desired: number, current: number, now: number): number {
     const { scaleUp, scaleDown } = this.spec.behavior;
+    const periodStart = (periodSeconds: number) =>
+      current - changedWithin(this.upEvents, now, periodSeconds) + changedWithin(this.downEvents, now, periodSeconds);
     if (desired > current) {
-      if (scaleUp.selectPolicy === 'Disabled') return current;
-      const limit = Math.max(current, this.limit(scaleUp, (p) => {
-        const start = current - changedWithin(this.upEvents, now, p.periodSeconds);
-        return p.type === 'Pods' ? start + p.value : Math.ceil(start * (1 + p.value / 100));
-      }));
+      let limit = current; // Disabled
+      if (scaleUp.selectPolicy !== 'Disabled') {
+        const limits = scaleUp.policies.map((p) => {
+          const start = periodStart(p.periodSeconds);
+          return p.type === 'Pods' ? start + p.value : Math.ceil(start * (1 + p.value / 100));
+        });
+        // Max picks the largest change, Min the smallest.
+        limit = Math.max(current, scaleUp.selectPolicy === 'Min' ? Math.min(...limits) : Math.max(...limits));
+      }
       return Math.min(desired, limit, this.spec.maxReplicas);
     }
     if (desired < current) {
-      if (scaleDown.selectPolicy === 'Disabled') return current;
-      // For scale-down, "Max" means the largest change, i.e. the smallest limit.
-      const limit = Math.min(current, this.limit({ ...scaleDown, selectPolicy: scaleDown.selectPolicy === 'Max' ? 'Min' : 'Max' }, (p) => {
-        const start = current + changedWithin(this.downEvents, now, p.periodSeconds);
-        return p.type === 'Pods' ? start - p.value : Math.trunc(start * (1 - p.value / 100));
-      }));
+      let limit = current; // Disabled
+      if (scaleDown.selectPolicy !== 'Disabled') {
+        const limits = scaleDown.policies.map((p) => {
+          const start = periodStart(p.periodSeconds);
+          return p.type === 'Pods' ? start - p.value : Math.trunc(start * (1 - p.value / 100));
+        });
+        // Scaling down, the largest change (Max) is the smallest limit.
+        limit = Math.min(current, scaleDown.selectPolicy === 'Min' ? Math.max(...limits) : Math.min(...limits));
+      }
       return Math.max(desired, limit, this.spec.minReplicas);
     }
     return desired;
-  }
-
-  private limit(rules: Rules, of: (p: Rules['policies'][number]) => number): number {
-    const limits = rules.policies.map(of);
-    return rules.selectPolicy === 'Min' ? Math.min(...limits) : Math.max(...limits);
   }
 }

@@ -7,7 +7,7 @@
 /** One pod as the Kubernetes API and metrics-server show it. Times in seconds. */
 export interface PodObservation {
   id: number;
-  /** Pending: not placed; Running: placed (starting or ready); Terminating: on its way out. */
+  /** Pending: not placed, or its container not started yet; Running: its container runs (starting or ready); Terminating: on its way out. */
   phase: 'Pending' | 'Running' | 'Terminating';
   ready: boolean;
   /** When the pod was placed and its containers started; null while pending. */
@@ -18,6 +18,8 @@ export interface PodObservation {
   /** The latest CPU usage sample metrics-server holds for the pod (cores), and when it was taken. */
   cpuUsageCores: number | null;
   metricTime: number | null;
+  /** The span the sample averages over, ending at `metricTime` (the metrics API's `window`). */
+  metricWindowSeconds: number | null;
   /** Requests per second it finished over the latest metrics window (a per-pod custom metric). */
   requestsPerSecond: number | null;
 }

@@ -52,7 +52,7 @@ interface RealPod {
   /** Requests sent to it and not yet answered (what the least-outstanding router compares). */
   outstanding: number;
   /** The latest sample; usage is null where /proc could not be read. */
-  sample: { usage: number | null; rps: number; time: number; cpu: number; served: number } | null;
+  sample: { usage: number | null; rps: number; time: number; window: number; cpu: number; served: number } | null;
 }
 
 /**
@@ -272,7 +272,7 @@ export class RealDeployment {
       const previous = pod.sample ?? { time: pod.readyTime as number, cpu: pod.readyCpu, served: 0 };
       if (now <= previous.time) continue;
       const usage = Number.isNaN(previous.cpu) || Number.isNaN(cpu) ? null : (cpu - previous.cpu) / (now - previous.time);
-      pod.sample = { usage, rps: (pod.served - previous.served) / (now - previous.time), time: now, cpu, served: pod.served };
+      pod.sample = { usage, rps: (pod.served - previous.served) / (now - previous.time), time: now, window: now - previous.time, cpu, served: pod.served };
     }
   }
 
@@ -287,6 +287,7 @@ export class RealDeployment {
         cpuRequestCores: p.cores,
         cpuUsageCores: p.sample?.usage ?? null,
         metricTime: p.sample?.usage === null || p.sample === null ? null : p.sample.time,
+        metricWindowSeconds: p.sample?.usage === null || p.sample === null ? null : p.sample.window,
         requestsPerSecond: p.sample?.rps ?? null,
       }),
     );
