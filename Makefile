@@ -1,10 +1,12 @@
 # servesim: `make demo` runs the main job from a fresh clone, `make test` runs the tests.
-# Both install what is missing (npm ci) and build first.
+# Both install what is missing (npm ci) and build first. Commands write into runs/ (git-ignored);
+# the committed reference results in results/ change only through `make results`.
 
 NPM ?= npm
 STAMP := node_modules/.package-lock.json
+SERVESIM := node bin/servesim.js
 
-.PHONY: demo test build bench schema clean
+.PHONY: demo test build bench schema results validation clean
 
 $(STAMP): package.json package-lock.json
 	$(NPM) ci --no-audit --no-fund
@@ -13,18 +15,35 @@ build: $(STAMP)
 	$(NPM) run --silent build
 
 demo: build
-	node bin/servesim.js reproduce infadapter --quick --out results/demo
+	$(SERVESIM) reproduce infadapter --quick --out runs/demo
 
 test: build
 	$(NPM) run --silent typecheck
-	node bin/servesim.js schema | cmp -s - experiments/schema.json || { echo "experiments/schema.json is stale: run 'make schema'"; exit 1; }
+	$(SERVESIM) schema | cmp -s - experiments/schema.json || { echo "experiments/schema.json is stale: run 'make schema'"; exit 1; }
 	npx vitest run
 
 bench: build
 	node bench/mmc.mjs
 
 schema: build
-	node bin/servesim.js schema > experiments/schema.json
+	$(SERVESIM) schema > experiments/schema.json
+
+# Every committed simulated result, regenerated from the code (about 12 minutes on 2 cores); the
+# golden test in `make test` checks that the code still produces them.
+results: build
+	$(SERVESIM) train-predictors --score-only --quiet --out profiles/predictors
+	$(SERVESIM) calibrate infadapter --quiet --out results/calibration --write-profile profiles/infadapter/calibrated_service_times.csv
+	$(SERVESIM) reproduce infadapter --quiet --out results/paper/infadapter
+	$(SERVESIM) reproduce biathlon --quiet --out results/paper/biathlon
+	$(SERVESIM) reproduce biathlon --quick --quiet --out results/paper/biathlon/quick
+	for spec in hpa-twitter-2h vpa-twitter-2h; do \
+	  $(SERVESIM) run experiments/policies/$$spec.json --quiet --out results/policies/$$spec && $(SERVESIM) plot results/policies/$$spec > /dev/null || exit 1; \
+	done
+
+# Measurements on this machine's real model servers (about 15 minutes); not reproducible bit for
+# bit, so not checked by the golden test.
+validation: build
+	$(SERVESIM) validate --out results/validation
 
 clean:
-	rm -rf dist results/demo
+	rm -rf dist runs

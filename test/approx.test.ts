@@ -220,7 +220,7 @@ describe('Biathlon deployments in a simulated cluster', () => {
     expect(exact.requests).toBe(approximate.requests);
     for (const s of [exact, approximate]) expect(s.completed + s.dropped + s.inFlight).toBe(s.requests);
     expect(approximate.latencyMs.mean as number).toBeLessThan(exact.latencyMs.mean as number);
-    expect(await simulate(spec('approximate'))).toEqual({ ...approximate, wallSeconds: expect.any(Number) });
+    expect(await simulate(spec('approximate'))).toEqual({ ...approximate, wallSeconds: expect.any(Number), timing: expect.any(Object) });
   }, 60_000);
 
   test('a deployment takes exactly one of serviceTime, profile and biathlon', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { histogramQuantile, measureCapacity } from '../src/experiment/capacity.js';
+import { measureCapacity } from '../src/experiment/capacity.js';
+import { histogramQuantile } from '../src/metrics/prometheus-histogram.js';
 import { servesim } from './helpers/cli.js';
 
 describe("Prometheus' histogram_quantile", () => {

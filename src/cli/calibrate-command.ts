@@ -1,66 +1,89 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
-import { calibrateInfAdapter, median, relativeError, type CapacityComparison } from '../experiment/calibrate.js';
+import { mean, median } from 'simple-statistics';
+import { calibrateInfAdapter, compareWithTable, profilePoints, relativeError, type CapacityComparison, type CvChoice } from '../experiment/calibrate.js';
 import { packageRoot } from '../paths.js';
 import { NAMED_PROFILES } from '../profiles/registry.js';
 import { formatProfileCsv } from '../profiles/table-model.js';
 import { capacityChart } from '../report/capacity-chart.js';
 import { renderChart } from '../report/render.js';
-import { parseCapacityMethod, parseSeed } from './flags.js';
+import { parseSeed } from './flags.js';
 
 export interface CalibrateFlags {
   out: string;
   seed: string;
-  method: string;
+  variants?: string;
+  cores?: string;
   writeProfile?: string;
   quiet?: boolean;
 }
 
 const HEADER = 'variant,cores,slo_ms,measured_rps,simulated_rps,error_pct,used_for_calibration\n';
+const VARIANTS = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152'];
 
 function csvRow(c: CapacityComparison): string {
   const error = relativeError(c);
   return `${c.variant},${c.cores},${c.sloMs},${c.measuredRps},${c.predictedRps},${error === null ? '' : (100 * error).toFixed(2)},${c.usedForCalibration}\n`;
 }
 
+function cvRow(c: CvChoice): string {
+  return `${c.variant},${c.cv},${c.informativeCells},${c.pooled}\n`;
+}
+
+function parseList(flag: string, text: string | undefined, check: (item: string) => boolean, expected: string): string[] | undefined {
+  if (text === undefined) return undefined;
+  const items = text.split(',').map((s) => s.trim());
+  const bad = items.find((item) => !check(item));
+  if (bad !== undefined) throw new InputError(`${flag}: expected ${expected}, got "${bad}"`);
+  return items;
+}
+
 /**
  * `servesim calibrate infadapter`: fits each (variant, cores) pod's service times to InfAdapter's
- * capacity at the 750 ms SLO, predicts the capacity at the other SLOs by simulation, and compares.
+ * saturation throughput and 750 ms capacity, writes the profile, then asks `servesim capacity`'s
+ * own code of that profile for every cell of the table and compares.
  */
 export async function calibrateCommand(target: string, flags: CalibrateFlags): Promise<void> {
   if (target !== 'infadapter') throw new InputError(`calibrate: expected "infadapter", got "${target}"`);
-  const method = parseCapacityMethod(flags.method);
   const seed = parseSeed(flags.seed);
+  const variants = parseList('--variants', flags.variants, (v) => VARIANTS.includes(v), `a comma-separated list of ${VARIANTS.join(', ')}`);
+  const cores = parseList('--cores', flags.cores, (c) => /^([1-9]|1[0-9]|20)$/.test(c), 'a comma-separated list of core counts 1–20')?.map(Number);
   const table = join(packageRoot, 'profiles/infadapter/capacity_result_Feb_21.csv');
-  const { profile, comparison, cv } = await calibrateInfAdapter(table, {
-    method,
-    seed,
-    onProgress: flags.quiet ? undefined : (status) => process.stderr.write(`\rcalibrating: ${status}   `),
-  });
-  if (!flags.quiet) process.stderr.write('\n');
+  const progress = flags.quiet ? undefined : (status: string) => process.stderr.write(`\rcalibrating: ${status}          `);
+  const { pods, cvs } = await calibrateInfAdapter(table, { seed, variants, cores, onProgress: progress });
   mkdirSync(flags.out, { recursive: true });
+  const profileFile = resolve(flags.writeProfile ?? join(flags.out, 'infadapter_calibrated_service_times.csv'));
+  writeFileAtomic(profileFile, formatProfileCsv(profilePoints(pods)));
+  writeFileAtomic(join(flags.out, 'infadapter_cv.csv'), `variant,cv,informative_cells,pooled\n${cvs.map(cvRow).join('')}`);
+  const comparison = await compareWithTable(table, profileFile, { seed, variants, cores, onProgress: progress });
+  if (!flags.quiet) process.stderr.write('\n');
   writeFileAtomic(join(flags.out, 'infadapter_capacity.csv'), HEADER + comparison.map(csvRow).join(''));
-  writeFileAtomic(flags.writeProfile ?? join(flags.out, 'infadapter_calibrated_service_times.csv'), formatProfileCsv(profile));
   await renderChart(
-    capacityChart(comparison, 'ResNet pod capacity: InfAdapter measurements (points) and servesim (lines), calibrated at 750 ms'),
+    capacityChart(comparison, 'ResNet pod capacity: InfAdapter measurements (points) and servesim capacity (lines); fitted to saturation and 750 ms'),
     join(flags.out, 'infadapter_capacity'),
   );
-  if (!flags.quiet) process.stdout.write(`service-time cv chosen: ${cv}\n${summarize(comparison, flags.out)}`);
+  if (!flags.quiet) process.stdout.write(`${summarize(comparison, cvs, flags.out)}`);
 }
 
-function summarize(comparison: CapacityComparison[], out: string): string {
+function summarize(comparison: CapacityComparison[], cvs: CvChoice[], out: string): string {
   const errors = (rows: CapacityComparison[]) => rows.map(relativeError).filter((e): e is number => e !== null);
   const held = comparison.filter((c) => !c.usedForCalibration);
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  const lines = [`median absolute relative error, SLOs not used for calibration: ${pct(median(errors(held)))} over ${held.length} configurations`];
-  for (const slo of [...new Set(comparison.map((c) => c.sloMs))]) {
-    lines.push(`  P99 ≤ ${slo} ms: median ${pct(median(errors(comparison.filter((c) => c.sloMs === slo))))}`);
+  const lines = [`cv per variant: ${cvs.map((c) => `${c.variant} ${c.cv}${c.pooled ? ' (pooled)' : ''}`).join(', ')}`];
+  const heldErrors = errors(held);
+  lines.push(
+    `median absolute relative error, SLOs not used for calibration: ${pct(median(heldErrors))} over ${held.length} cells ` +
+      `(mean ${pct(mean(heldErrors))}, ${heldErrors.filter((e) => e <= 0.1).length} within 10%)`,
+  );
+  for (const slo of [...new Set(comparison.map((c) => c.sloMs))].sort((a, b) => a - b)) {
+    const at = comparison.filter((c) => c.sloMs === slo);
+    lines.push(`  P99 ≤ ${slo} ms${at[0].usedForCalibration ? ' (calibration)' : ''}: median ${pct(median(errors(at)))}`);
   }
   const worst = [...held].sort((a, b) => (relativeError(b) ?? 0) - (relativeError(a) ?? 0)).slice(0, 5);
   lines.push('largest misses:');
   for (const c of worst) lines.push(`  ${c.variant} ${c.cores} cores, ${c.sloMs} ms: measured ${c.measuredRps}, simulated ${c.predictedRps} (${pct(relativeError(c) ?? 0)})`);
-  lines.push(`results in ${out}/ (default profile: ${NAMED_PROFILES.infadapter})`, '');
+  lines.push(`results in ${out}/ (the shipped profile is ${NAMED_PROFILES.infadapter})`, '');
   return lines.join('\n');
 }

@@ -37,7 +37,7 @@ export async function reproduceBiathlonCommand(flags: ReproduceBiathlonFlags): P
     if (pipeline === undefined) throw new InputError(`--pipelines: unknown pipeline "${name}"; expected some of ${SYNTHETIC_PIPELINES.map((p) => p.name).join(', ')}`);
     return pipeline;
   });
-  const out = flags.out ?? 'results/paper/biathlon';
+  const out = flags.out ?? 'runs/paper/biathlon';
   mkdirSync(out, { recursive: true });
   const log = (text: string) => flags.quiet || process.stderr.write(text);
   // A percentage that rewrites itself on a terminal; one line per pipeline elsewhere.

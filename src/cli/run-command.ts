@@ -30,7 +30,7 @@ export async function runToFolder(specFile: string, flags: RunFlags): Promise<{ 
   const spec = loadSpec(specFile, flags.set, seed);
   checkDataFiles(spec, specFile);
   const resolve = (file: string) => resolveDataFile(file, specFile);
-  const outDir = flags.out ?? join('results', spec.name);
+  const outDir = flags.out ?? join('runs', spec.name);
   mkdirSync(outDir, { recursive: true });
 
   const timeseries = new AtomicFile(join(outDir, 'timeseries.csv'));

@@ -106,7 +106,7 @@ export async function testbedRunCommand(specFile: string, flags: { out?: string;
   const spec = loadSpec(specFile, flags.set, seed);
   if (spec.workload.trace) checkDataFiles(spec, specFile);
   const { summary, rows } = await testbedRun(spec, flags.models, (file) => resolveDataFile(file, specFile));
-  const out = flags.out ?? join('results', 'testbed', spec.name);
+  const out = flags.out ?? join('runs', 'testbed', spec.name);
   mkdirSync(out, { recursive: true });
   writeFileAtomic(join(out, 'timeseries.csv'), TIMESERIES_HEADER + rows.map(formatWindowRow).join(''));
   writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);

@@ -1,12 +1,22 @@
 import { InputError } from '../errors.js';
-import { trainPredictors, writePredictorFile, type Score } from '../policies/predictors/train.js';
+import { loadLstmFile, shippedLstmPath } from '../policies/predictors/lstm.js';
+import { rescorePredictors, trainPredictors, writePredictorFile, type Score } from '../policies/predictors/train.js';
 import { parseSeed } from './flags.js';
 
 export interface TrainPredictorsFlags {
   out: string;
   epochs?: string;
   seed: string;
+  scoreOnly?: boolean;
   quiet?: boolean;
+}
+
+/** `--score-only`: the shipped weights scored again on the test days, written with their new scores. */
+function rescoreCommand(flags: TrainPredictorsFlags): void {
+  const files = (['infadapter-lstm', 'ipa-lstm'] as const).map((name) => loadLstmFile(shippedLstmPath(name)));
+  const scores = rescorePredictors(files);
+  const paths = files.map((file) => writePredictorFile(flags.out, file));
+  if (!flags.quiet) process.stdout.write(`${scoreTable(scores)}\n\n${paths.join('\n')}\n`);
 }
 
 /**
@@ -15,6 +25,7 @@ export interface TrainPredictorsFlags {
  * scores next to simple baselines'.
  */
 export async function trainPredictorsCommand(flags: TrainPredictorsFlags): Promise<void> {
+  if (flags.scoreOnly) return rescoreCommand(flags);
   const seed = parseSeed(flags.seed);
   const epochs = flags.epochs === undefined ? undefined : Number(flags.epochs);
   if (epochs !== undefined && (!Number.isSafeInteger(epochs) || epochs < 1)) {

@@ -1,11 +1,171 @@
+import { mean } from 'simple-statistics';
 import { readInfAdapterCapacity, type CapacityRow } from '../profiles/infadapter.js';
 import { lognormalP50, lognormalP99 } from '../profiles/latency-model.js';
 import type { ProfilePoint } from '../profiles/table-model.js';
-import { measureCapacity, type CapacityMethod, type PodUnderTest, type ProbeCache } from './capacity.js';
+import { measureCapacity, measureSaturation, type PodUnderTest } from './capacity.js';
 
-/** The SLO whose column calibrates the service times (the one InfAdapter's experiments used). */
+/** The SLO whose column sets the spread of service times (the one InfAdapter's experiments used). */
 export const CALIBRATION_SLO_MS = 750;
 
+/** The spreads of service time tried for each variant. */
+export const CV_GRID = [0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1];
+
+/** A variant's cv is its own only when this many of its 750 ms cells lie inside the probe's range. */
+const MIN_INFORMATIVE_CELLS = 5;
+
+/**
+ * A TF-Serving pod with n cores serves n requests at once (one inter-op thread per core), each
+ * taking a lognormal time of mean n / μ. Two measurements of InfAdapter's identify the two
+ * parameters of each (variant, cores) pod:
+ * - μ, the throughput: the pod whose simulated saturation probe reads the measured saturation_tp
+ *   (so no fitted pod is faster than InfAdapter saw it serve);
+ * - the cv, the spread: per variant, the one of CV_GRID whose probed capacities at 750 ms are
+ *   closest (mean |log ratio|, every cell counting: a median of a few whole-number rates is flat
+ *   over a wide range of cvs) to the measured ones; the smallest such cv on a tie. Only cells strictly inside the probe's
+ *   bisection range inform it: a capacity at the top of the range (the pod met the SLO at every
+ *   rate tried) or at its bottom (it met none) bounds the spread without measuring it. A variant
+ *   with fewer than MIN_INFORMATIVE_CELLS such cells takes the cv pooled over all variants.
+ * The 500, 1000 and 1500 ms columns are never used: they are what the calibration is judged on.
+ */
+export interface FittedPod {
+  variant: string;
+  cores: number;
+  throughputRps: number;
+  cv: number;
+}
+
+export interface CalibrationOptions {
+  seed: number;
+  /** Limit the fit to these variants (all five when absent). */
+  variants?: string[];
+  /** Limit the fit to these core counts (all when absent). */
+  cores?: number[];
+  onProgress?: (status: string) => void;
+}
+
+export interface CvChoice {
+  variant: string;
+  cv: number;
+  /** Cells of the 750 ms column inside the probe's range, which chose it (0: the pooled cv). */
+  informativeCells: number;
+  pooled: boolean;
+}
+
+export interface Calibration {
+  pods: FittedPod[];
+  cvs: CvChoice[];
+}
+
+function pod(cores: number, throughput: number, cv: number): PodUnderTest {
+  return { cores, concurrency: cores, serviceTime: { dist: 'lognormal', mean: cores / throughput, cv } };
+}
+
+/** Smallest x (bisected on a log scale within [lo, hi]) with f(x) ≥ target; hi when none reaches it. */
+async function smallestReaching(target: number, f: (x: number) => Promise<number>, lo: number, hi: number, steps = 12): Promise<number> {
+  if ((await f(hi)) < target) return hi;
+  if ((await f(lo)) >= target) return lo;
+  for (let i = 0; i < steps; i++) {
+    const mid = Math.sqrt(lo * hi);
+    if ((await f(mid)) >= target) hi = mid;
+    else lo = mid;
+  }
+  return Math.sqrt(lo * hi);
+}
+
+/** The throughput whose probed saturation reads the row's saturation_tp (the middle of the range that reads it). */
+export async function fitThroughput(row: CapacityRow, cv: number, seed: number): Promise<number> {
+  const probed = (throughput: number) => measureSaturation(pod(row.cores, throughput, cv), { seed });
+  const [lo, hi] = [0.5 * row.saturationRps, 2 * row.saturationRps];
+  const reaching = await smallestReaching(row.saturationRps, probed, lo, hi);
+  const passing = await smallestReaching(row.saturationRps + 1, probed, lo, hi);
+  return Math.sqrt(reaching * passing);
+}
+
+/**
+ * Whether a measured capacity lies strictly inside the range InfAdapter's probe bisected
+ * ([0.3·peak, peak], 1.2·peak above 100/s): only then does it say where the P99 crosses the SLO.
+ */
+export function insideProbeRange(row: CapacityRow): boolean {
+  const peak = row.saturationRps;
+  const hi = peak > 100 ? Math.round(1.2 * peak) : peak;
+  const lo = Math.floor(0.3 * peak);
+  return !Number.isNaN(row.p99Ms) && row.capacityRps > lo && row.capacityRps < hi - 1;
+}
+
+const logMiss = (predicted: number, measured: number) => Math.abs(Math.log(Math.max(predicted, 0.5) / Math.max(measured, 0.5)));
+
+interface Trial {
+  cv: number;
+  pods: FittedPod[];
+  /** |log(simulated / measured)| of each informative 750 ms cell. */
+  misses: number[];
+}
+
+async function tryCv(anchors: CapacityRow[], cv: number, options: CalibrationOptions): Promise<Trial> {
+  const pods: FittedPod[] = [];
+  const misses: number[] = [];
+  for (const anchor of anchors) {
+    const throughputRps = await fitThroughput(anchor, cv, options.seed);
+    pods.push({ variant: anchor.variant, cores: anchor.cores, throughputRps, cv });
+    if (insideProbeRange(anchor)) {
+      const { capacityRps } = await measureCapacity(pod(anchor.cores, throughputRps, cv), { sloSeconds: CALIBRATION_SLO_MS / 1000, method: 'probe', seed: options.seed });
+      misses.push(logMiss(capacityRps, anchor.capacityRps));
+    }
+  }
+  return { cv, pods, misses };
+}
+
+/** Fits every pod of InfAdapter's capacity table (see FittedPod). */
+export async function calibrateInfAdapter(tablePath: string, options: CalibrationOptions): Promise<Calibration> {
+  const anchors = readInfAdapterCapacity(tablePath).filter(
+    (r) => r.sloMs === CALIBRATION_SLO_MS && (options.variants?.includes(r.variant) ?? true) && (options.cores?.includes(r.cores) ?? true),
+  );
+  const variants = [...new Set(anchors.map((r) => r.variant))];
+  const trials = new Map<string, Trial[]>();
+  for (const variant of variants) {
+    const mine = anchors.filter((r) => r.variant === variant);
+    const list: Trial[] = [];
+    for (const cv of CV_GRID) {
+      options.onProgress?.(`${variant}, cv ${cv}`);
+      list.push(await tryCv(mine, cv, options));
+    }
+    trials.set(variant, list);
+  }
+  const meanMiss = (t: Trial) => mean(t.misses);
+  const best = (list: Trial[]) => list.reduce((a, b) => (meanMiss(b) < meanMiss(a) ? b : a));
+  const pooledCv = best(CV_GRID.map((cv, k) => ({ cv, pods: [], misses: variants.flatMap((v) => (trials.get(v) as Trial[])[k].misses) }))).cv;
+  const pods: FittedPod[] = [];
+  const cvs: CvChoice[] = [];
+  for (const variant of variants) {
+    const list = trials.get(variant) as Trial[];
+    const informativeCells = list[0].misses.length;
+    const own = informativeCells >= MIN_INFORMATIVE_CELLS;
+    const chosen = own ? best(list) : (list.find((t) => t.cv === pooledCv) as Trial);
+    cvs.push({ variant, cv: chosen.cv, informativeCells, pooled: !own });
+    pods.push(...chosen.pods);
+  }
+  return { pods, cvs };
+}
+
+/** The fitted pods as profile rows (the format `servesim capacity` and runs read). */
+export function profilePoints(pods: FittedPod[]): ProfilePoint[] {
+  return pods.map((p) => {
+    const mean = p.cores / p.throughputRps;
+    return {
+      variant: p.variant,
+      device: 'cpu',
+      cores: p.cores,
+      batch: 1,
+      mean,
+      p50: lognormalP50(mean, p.cv),
+      p99: lognormalP99(mean, p.cv),
+      throughputRps: p.throughputRps,
+      concurrency: p.cores,
+    };
+  });
+}
+
+/** One cell of the table: measured against what `servesim capacity` computes from a profile. */
 export interface CapacityComparison {
   variant: string;
   cores: number;
@@ -15,114 +175,33 @@ export interface CapacityComparison {
   usedForCalibration: boolean;
 }
 
-export interface Calibration {
-  profile: ProfilePoint[];
-  comparison: CapacityComparison[];
-}
-
-/** The spreads of service time tried; the one whose fitted throughputs best agree with the measured saturation wins. */
-export const CV_GRID = [0.05, 0.1, 0.2, 0.35, 0.5, 0.75];
-
 /**
- * A TF-Serving pod with n cores serves n requests at once (one inter-op thread per core), each
- * taking a lognormal time of mean n / throughput. The throughput of each (variant, cores) is
- * fitted so that the probed capacity at 750 ms equals the measured one (the geometric middle of
- * the range that gives it): the saturation column is too noisy to set it (in 38 of the 100
- * configurations it is below the capacity measured at 750 ms, which no queue sustains). The cv is
- * one for all pods: of CV_GRID, the one whose fitted throughputs are closest (median relative
- * difference) to the measured saturation throughputs. Only the 750 ms rows are used.
+ * Every cell of the capacity table against `servesim capacity`'s own answer from the profile file:
+ * the same call, probing its own saturation; nothing measured goes in.
  */
-function pod(cores: number, throughput: number, cv: number): PodUnderTest {
-  return { cores, concurrency: cores, serviceTime: { dist: 'lognormal', mean: cores / throughput, cv } };
-}
-
-async function capacityAt(cores: number, throughput: number, cv: number, sloMs: number, saturation: number, method: CapacityMethod, seed: number, cache: ProbeCache) {
-  const result = await measureCapacity(pod(cores, throughput, cv), { sloSeconds: sloMs / 1000, method, seed }, cache, saturation);
-  return result.capacityRps;
-}
-
-/** Smallest throughput (bisected on a log scale within [lo, hi]) whose capacity is at least `target`. */
-async function smallestThroughputReaching(target: number, capacity: (throughput: number) => Promise<number>, lo: number, hi: number, steps = 9): Promise<number> {
-  if ((await capacity(hi)) < target) return hi;
-  if ((await capacity(lo)) >= target) return lo;
-  for (let i = 0; i < steps; i++) {
-    const mid = Math.sqrt(lo * hi);
-    if ((await capacity(mid)) >= target) hi = mid;
-    else lo = mid;
-  }
-  return Math.sqrt(lo * hi);
-}
-
-interface Fit {
-  anchor: CapacityRow;
-  throughput: number;
-}
-
-async function fitThroughputs(anchors: CapacityRow[], cv: number, options: CalibrationOptions): Promise<Fit[]> {
-  const fits: Fit[] = [];
-  for (const anchor of anchors) {
-    const capacity = (throughput: number) =>
-      capacityAt(anchor.cores, throughput, cv, CALIBRATION_SLO_MS, anchor.saturationRps, options.method, options.seed, new Map());
-    const target = Math.max(1, anchor.capacityRps);
-    const [lo, hi] = [0.5 * target, 3 * target];
-    const reaching = await smallestThroughputReaching(target, capacity, lo, hi);
-    const passing = await smallestThroughputReaching(target + 1, capacity, lo, hi);
-    fits.push({ anchor, throughput: Math.sqrt(reaching * passing) });
-    options.onProgress?.(`cv ${cv}: ${fits.length}/${anchors.length} pods`);
-  }
-  return fits;
-}
-
-export interface CalibrationOptions {
-  method: CapacityMethod;
-  seed: number;
-  onProgress?: (status: string) => void;
-}
-
-export async function calibrateInfAdapter(tablePath: string, options: CalibrationOptions): Promise<Calibration & { cv: number }> {
-  const rows = readInfAdapterCapacity(tablePath);
-  const anchors = rows.filter((r) => r.sloMs === CALIBRATION_SLO_MS);
-  let best: { cv: number; fits: Fit[]; score: number } | null = null;
-  for (const cv of CV_GRID) {
-    const fits = await fitThroughputs(anchors, cv, options);
-    const score = median(fits.map((f) => Math.abs(f.throughput / f.anchor.saturationRps - 1)));
-    if (best === null || score < best.score) best = { cv, fits, score };
-  }
-  const { cv, fits } = best as { cv: number; fits: Fit[] };
-  const profile: ProfilePoint[] = [];
+export async function compareWithTable(
+  tablePath: string,
+  profileFile: string,
+  options: Pick<CalibrationOptions, 'seed' | 'variants' | 'cores' | 'onProgress'>,
+): Promise<CapacityComparison[]> {
+  const rows = readInfAdapterCapacity(tablePath).filter((r) => (options.variants?.includes(r.variant) ?? true) && (options.cores?.includes(r.cores) ?? true));
   const comparison: CapacityComparison[] = [];
-  for (const { anchor, throughput } of fits) {
-    const mean = anchor.cores / throughput;
-    profile.push({
-      variant: anchor.variant,
-      device: 'cpu',
-      cores: anchor.cores,
-      batch: 1,
-      mean,
-      p50: lognormalP50(mean, cv),
-      p99: lognormalP99(mean, cv),
-      throughputRps: throughput,
-      concurrency: anchor.cores,
+  for (const row of rows) {
+    options.onProgress?.(`comparing ${row.variant} on ${row.cores} cores at ${row.sloMs} ms`);
+    const { capacityRps } = await measureCapacity(
+      { cores: row.cores, profile: { file: profileFile, variant: row.variant, device: 'cpu' } },
+      { sloSeconds: row.sloMs / 1000, method: 'probe', seed: options.seed },
+    );
+    comparison.push({
+      variant: row.variant,
+      cores: row.cores,
+      sloMs: row.sloMs,
+      measuredRps: row.capacityRps,
+      predictedRps: capacityRps,
+      usedForCalibration: row.sloMs === CALIBRATION_SLO_MS,
     });
-    const cache: ProbeCache = new Map();
-    const sameConfig = rows.filter((r) => r.variant === anchor.variant && r.cores === anchor.cores).sort((a, b) => a.sloMs - b.sloMs);
-    for (const row of sameConfig) {
-      const predicted = await capacityAt(anchor.cores, throughput, cv, row.sloMs, anchor.saturationRps, options.method, options.seed, cache);
-      comparison.push(compare(row, predicted));
-    }
   }
-  return { profile, comparison, cv };
-}
-
-function compare(row: CapacityRow, predictedRps: number): CapacityComparison {
-  return {
-    variant: row.variant,
-    cores: row.cores,
-    sloMs: row.sloMs,
-    measuredRps: row.capacityRps,
-    predictedRps,
-    usedForCalibration: row.sloMs === CALIBRATION_SLO_MS,
-  };
+  return comparison;
 }
 
 /** |predicted − measured| / measured; null where nothing was measured (capacity 0). */
@@ -130,8 +209,3 @@ export function relativeError(c: CapacityComparison): number | null {
   return c.measuredRps > 0 ? Math.abs(c.predictedRps - c.measuredRps) / c.measuredRps : null;
 }
 
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}

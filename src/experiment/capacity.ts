@@ -1,4 +1,6 @@
 import type { DeploymentSpec } from '../cluster/schema.js';
+import { histogramQuantile } from '../metrics/prometheus-histogram.js';
+import { nearestRankQuantileSorted } from '../metrics/quantile.js';
 import { runSpec } from './run.js';
 import type { SpecInput } from './spec.js';
 import { validateSpec } from './load-spec.js';
@@ -34,34 +36,6 @@ export interface CapacityResult {
   saturationRps: number;
 }
 
-/** TF-Serving's request_latency histogram buckets: 10 µs × 1.8^k (upper bounds, seconds). */
-const TF_SERVING_BUCKETS = Array.from({ length: 33 }, (_, k) => 10e-6 * 1.8 ** k);
-
-/**
- * Prometheus' histogram_quantile over bucket counts: the bucket holding the q-th rank, then linear
- * interpolation inside it (from 0 for the first bucket).
- */
-export function histogramQuantile(q: number, latencies: number[], bounds: number[] = TF_SERVING_BUCKETS): number {
-  if (latencies.length === 0) return NaN;
-  const counts = new Array<number>(bounds.length + 1).fill(0);
-  for (const latency of latencies) {
-    let b = 0;
-    while (b < bounds.length && latency > bounds[b]) b++;
-    counts[b]++;
-  }
-  const rank = q * latencies.length;
-  let below = 0;
-  for (let b = 0; b < counts.length; b++) {
-    if (below + counts[b] >= rank) {
-      if (b === bounds.length) return bounds[bounds.length - 1];
-      const lower = b === 0 ? 0 : bounds[b - 1];
-      return lower + (bounds[b] - lower) * ((rank - below) / counts[b]);
-    }
-    below += counts[b];
-  }
-  return bounds[bounds.length - 1];
-}
-
 interface Completion {
   end: number;
   latency: number;
@@ -88,13 +62,21 @@ async function loadPod(pod: PodUnderTest, rate: number, duration: number, seed: 
   return completions;
 }
 
-/** InfAdapter's saturation throughput: completions over the time to finish 2 s of 30 requests/s per core. */
+/**
+ * InfAdapter's saturation throughput: the best of 5 runs of 2 s of Poisson load at 30 requests/s
+ * per core, each read as Prometheus' rate() of TF-Serving's request counter over the last whole
+ * seconds of the run (its `rate(…[int(duration)s])` right after the last response), i.e. the
+ * completions in that trailing window over its length.
+ */
 async function probeSaturation(pod: PodUnderTest, options: CapacityOptions): Promise<number> {
   let best = 0;
   for (let repeat = 0; repeat < 5; repeat++) {
     const done = await loadPod(pod, 30 * pod.cores, 2, options.seed + 1000 + repeat, options.resolve);
     const last = done.reduce((t, c) => Math.max(t, c.end), 0);
-    if (last > 0) best = Math.max(best, done.length / Math.floor(Math.max(1, last)));
+    if (last === 0) continue;
+    const window = Math.max(1, Math.floor(last));
+    const inWindow = done.reduce((n, c) => n + (c.end > last - window ? 1 : 0), 0);
+    best = Math.max(best, inWindow / window);
   }
   return Math.round(best);
 }
@@ -116,12 +98,17 @@ async function probeP99(pod: PodUnderTest, rate: number, options: CapacityOption
 export type ProbeCache = Map<number, number>;
 
 /** The highest request rate one pod sustains with its P99 latency within the SLO. */
-export async function measureCapacity(pod: PodUnderTest, options: CapacityOptions, cache: ProbeCache = new Map(), saturation?: number): Promise<CapacityResult> {
-  return options.method === 'probe' ? probeCapacity(pod, options, cache, saturation) : steadyCapacity(pod, options);
+export async function measureCapacity(pod: PodUnderTest, options: CapacityOptions, cache: ProbeCache = new Map()): Promise<CapacityResult> {
+  return options.method === 'probe' ? probeCapacity(pod, options, cache) : steadyCapacity(pod, options);
 }
 
-async function probeCapacity(pod: PodUnderTest, options: CapacityOptions, cache: ProbeCache, saturation?: number): Promise<CapacityResult> {
-  const peak = saturation ?? (await probeSaturation(pod, options));
+/** The saturation throughput as the probe measures it (InfAdapter's saturation_tp). */
+export function measureSaturation(pod: PodUnderTest, options: Omit<CapacityOptions, 'sloSeconds' | 'method'>): Promise<number> {
+  return probeSaturation(pod, { ...options, sloSeconds: Infinity, method: 'probe' });
+}
+
+async function probeCapacity(pod: PodUnderTest, options: CapacityOptions, cache: ProbeCache): Promise<CapacityResult> {
+  const peak = await probeSaturation(pod, options);
   let hi = peak > 100 ? Math.round(1.2 * peak) : peak;
   let lo = Math.floor(0.3 * peak);
   // Where no probed rate meets the SLO, InfAdapter's table reports the bottom of the range.
@@ -158,7 +145,7 @@ async function steadyCapacity(pod: PodUnderTest, options: CapacityOptions): Prom
   const p99At = async (rate: number) => {
     const done = await loadPod(pod, rate, 210_000 / rate, options.seed, options.resolve);
     const steady = done.filter((c) => c.end > 10_000 / rate).map((c) => c.latency).sort((a, b) => a - b);
-    return steady[Math.min(steady.length - 1, Math.ceil(0.99 * steady.length) - 1)];
+    return nearestRankQuantileSorted(steady, 0.99);
   };
   let lo = 0;
   let hi = saturation * 1.2;

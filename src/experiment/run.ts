@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { RandomStreams } from '../engine/random.js';
 import { Simulator } from '../engine/simulator.js';
 import { initHistograms } from '../metrics/latency-stats.js';
+import { WindowP99Violations } from '../metrics/prometheus-histogram.js';
 import { RunMetrics, type RequestLog, type ServiceWindowRow } from '../metrics/run-metrics.js';
 import type { WindowRow } from '../metrics/timeseries.js';
 import type { Request } from '../workload/request.js';
@@ -37,7 +38,8 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
   const wallStart = performance.now();
   const sim = new Simulator();
   const streams = new RandomStreams(spec.seed);
-  const metrics = new RunMetrics(sim, spec.window, options.onRow ?? (() => {}), options.requestLog ?? null, options.onServiceRow ?? null);
+  const serverWindow = spec.workload.slo === undefined ? null : new WindowP99Violations(spec.workload.slo);
+  const metrics = new RunMetrics(sim, spec.window, options.onRow ?? (() => {}), options.requestLog ?? null, options.onServiceRow ?? null, serverWindow);
   const resolve = options.resolve ?? ((file: string) => file);
   const world = buildWorld(spec, sim, streams, metrics, resolve);
   const arrivals = openArrivals(spec.workload, streams, spec.workload.trace && resolve(spec.workload.trace.file));

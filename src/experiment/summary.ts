@@ -16,7 +16,18 @@ export interface DeploymentSummary {
   meanQueueLength: number;
 }
 
-/** `summary.json`. Every field but `wallSeconds` is a pure function of the spec and seed. */
+/** Wall-clock figures of a run: they vary from machine to machine and run to run. */
+export interface Timing {
+  wallSeconds: number;
+  /** Per-decision solve time of an optimising policy (ms); null for others. */
+  solveMs: { decisions: number; mean: number; max: number } | null;
+}
+
+/**
+ * `summary.json`. Every field but `timing` and `wallSeconds` (the same as `timing.wallSeconds`,
+ * kept at the top for scripts that read it there) is a pure function of the spec and seed:
+ * byte-identical for the same spec and seed.
+ */
 export interface Summary {
   name: string;
   seed: number;
@@ -32,6 +43,11 @@ export interface Summary {
   sloSeconds: number | null;
   /** (completed late + dropped) / (completed + dropped); null without an SLO. */
   sloViolationRate: number | null;
+  /**
+   * InfAdapter's evaluation metric: the share of windows whose server-side P99 (TF-Serving's
+   * buckets, all deployments, windows with no completion left out) exceeds the SLO; null without an SLO.
+   */
+  windowViolationRate: number | null;
   meanCores: number;
   coreSeconds: number;
   /** Mean pipeline accuracy of the completed requests (for one stage: of the variant that served them); null when unknown. */
@@ -40,10 +56,9 @@ export interface Summary {
   /** The policy that ran, and how many changes it made (scaling, resizing, evictions, weights). */
   policy: string;
   reconfigurations: number;
-  /** Per-decision solve time of an optimising policy (ms); null for others. */
-  solveMs: { decisions: number; mean: number; max: number } | null;
   deployments: DeploymentSummary[];
   wallSeconds: number;
+  timing: Timing;
 }
 
 export function summarize(
@@ -86,20 +101,28 @@ export function summarize(
     waitMs: metrics.wait.summaryMs(),
     sloSeconds: slo,
     sloViolationRate: slo === null || finished === 0 ? null : round(metrics.sloViolations / finished),
+    windowViolationRate: nullableRound(metrics.serverWindow?.rate() ?? null),
     meanCores: round(coreSeconds / duration),
     coreSeconds: round(coreSeconds),
     accuracy: metrics.accuracyCount === 0 ? null : round(metrics.accuracySum / metrics.accuracyCount),
     events,
     policy: spec.policy.name,
     reconfigurations,
-    solveMs: solveSummary(solveSeconds),
     deployments: perDeployment,
-    wallSeconds: round(wallSeconds, 3),
+    ...timing(wallSeconds, solveSeconds),
   };
 }
 
+const nullableRound = (x: number | null) => (x === null ? null : round(x));
+
+/** The wall-clock part of a summary. */
+export function timing(wallSeconds: number, solveSeconds: number[] | undefined): Pick<Summary, 'wallSeconds' | 'timing'> {
+  const wall = round(wallSeconds, 3);
+  return { wallSeconds: wall, timing: { wallSeconds: wall, solveMs: solveSummary(solveSeconds) } };
+}
+
 /** Decisions, mean and max solve time (ms) of an optimising policy; null for one that does not solve. */
-export function solveSummary(solveSeconds: number[] | undefined): Summary['solveMs'] {
+function solveSummary(solveSeconds: number[] | undefined): Timing['solveMs'] {
   if (solveSeconds === undefined || solveSeconds.length === 0) return null;
   return {
     decisions: solveSeconds.length,

@@ -3,6 +3,7 @@ import type { EventHandler } from '../engine/event-queue.js';
 import type { Simulator } from '../engine/simulator.js';
 import type { Request } from '../workload/request.js';
 import { createLatencyHistogram, LatencyStats } from './latency-stats.js';
+import type { WindowP99Violations } from './prometheus-histogram.js';
 import type { WindowRow } from './timeseries.js';
 
 /** What the metrics read of a deployment when a window closes and at the end of the run. */
@@ -69,6 +70,8 @@ export class DeploymentMetrics {
     readonly view: DeploymentView,
     /** The stage's own SLO in seconds; without one, the request's end-to-end deadline counts. */
     private readonly sloSeconds: number | undefined,
+    /** Where the server-side latency of every completion goes, for the window metric (null: none kept). */
+    private readonly serverWindow: WindowP99Violations | null,
   ) {}
 
   onArrival(): void {
@@ -82,6 +85,7 @@ export class DeploymentMetrics {
     this.windowCompleted++;
     this.latencySum += latency;
     this.windowLatency.recordValue(Math.round(latency * 1e6));
+    this.serverWindow?.record(latency);
     if (this.sloSeconds === undefined ? now > request.deadline : latency > this.sloSeconds) this.windowViolations++;
     const accuracy = this.view.accuracy;
     if (accuracy !== null) {
@@ -120,6 +124,8 @@ export class RunMetrics implements EventHandler {
     private readonly onRow: (row: WindowRow) => void,
     private readonly requestLog: RequestLog | null,
     private readonly onServiceRow: ((row: ServiceWindowRow) => void) | null = null,
+    /** The window metric over all deployments' server-side latencies (null without an SLO). */
+    readonly serverWindow: WindowP99Violations | null = null,
   ) {
     if (onServiceRow !== null) {
       this.serviceWindow = { arrived: 0, latency: createLatencyHistogram(), completed: 0, violations: 0, accuracySum: 0, accuracyCount: 0 };
@@ -127,7 +133,7 @@ export class RunMetrics implements EventHandler {
   }
 
   track(view: DeploymentView, stageSloSeconds?: number): DeploymentMetrics {
-    const metrics = new DeploymentMetrics(view, stageSloSeconds);
+    const metrics = new DeploymentMetrics(view, stageSloSeconds, this.serverWindow);
     this.deployments.push(metrics);
     return metrics;
   }
@@ -199,6 +205,7 @@ export class RunMetrics implements EventHandler {
 
   private closeWindow(now: number): void {
     const length = now - this.windowStart;
+    this.serverWindow?.closeWindow();
     for (const d of this.deployments) {
       const view = d.view;
       const busy = view.busySeconds(now);

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { linearRegression } from 'simple-statistics';
 import { z } from 'zod';
 import { packageRoot } from '../paths.js';
 import { readInfAdapterCapacity, type CapacityRow } from '../profiles/infadapter.js';
@@ -7,12 +8,15 @@ import type { LoadPredictor } from './predictors/predictor.js';
 import type { Action, DeploymentObservation, Observation, Policy } from './types.js';
 
 /**
- * InfAdapter (Salmani et al., EuroMLSys 2023) as its authors' adapter solves it: every 30 s
- * (first at 2 min) choose integer cores per ResNet variant — 0, or 2 to 20, at most 20 in all —
- * so that the variants' derated capacities cover the predicted load, the load going to the most
- * accurate variants first, maximising average accuracy − α·cores/20 − β·loading cost. Defaults
- * from its starter.py and reconfig.py: α 0.05, β 0.001, derating 0.8, 4 decisions before a
- * scale-down, the LSTM forecast + 10%.
+ * InfAdapter (Salmani et al., EuroMLSys 2023) as its authors' adapter solves it
+ * (reconfigurable-ml-pipeline/InfAdapter: auto_tuner/adapter/reconfig.py `run_optimizer`,
+ * adapter/main.py `make_decision`, starter.py): every 30 s (first at 2 min) choose integer cores
+ * per ResNet variant — 0, or 2 to 20, at most 20 in all — so that the variants' derated capacities
+ * cover the predicted load λ̂ while those above the least accurate one do not exceed it (its
+ * remaining-load variables rl_i = λ̂ − Σ_{j>i} tp_j are bounded below by 0), the load going to the
+ * most accurate variants first, maximising average accuracy − α·cores/20 − β·loading cost.
+ * Defaults from starter.py and reconfig.py: α 0.05, β 0.001, derating 0.8, 4 decisions skipped
+ * before a scale-down, the LSTM forecast + 10% truncated to whole requests/s.
  */
 export const infadapterSchema = z.strictObject({
   name: z.literal('infadapter'),
@@ -24,9 +28,10 @@ export const infadapterSchema = z.strictObject({
   capacityFactor: z.number().positive().default(0.8).describe('CAPACITY_COEF: derating of the fitted capacity'),
   resourceWeight: z.number().nonnegative().default(0.05).describe('α, weight of cores/budget'),
   loadingWeight: z.number().nonnegative().default(0.001).describe('β, weight of the loading cost'),
-  intervalSeconds: z.number().positive().default(30).describe('DECISION_INTERVAL'),
-  firstDecisionSeconds: z.number().nonnegative().default(120),
-  scaleDownAfter: z.number().int().positive().default(4).describe('STABILIZATION_INTERVAL: decisions that must agree before a scale-down'),
+  intervalSeconds: z.number().positive().default(30).describe('DECISION_INTERVAL: from the end of one decision (its pods ready) to the next'),
+  firstDecisionSeconds: z.number().nonnegative().default(120).describe('FIRST_DECIDE_DELAY_MINUTES × 60'),
+  readinessPollSeconds: z.number().positive().default(0.5).describe('How often a decision checks whether the pods it started are ready (check_readiness)'),
+  scaleDownAfter: z.number().int().nonnegative().default(4).describe('STABILIZATION_INTERVAL: decisions skipped while the forecast stays at or below the planned load'),
   predictor: z.enum(['lstm', 'ewma', 'max']).default('lstm').describe('lstm: 10 one-minute maxima → next minute; ewma: span 10; max: over 10 minutes'),
   margin: z.number().nonnegative().default(0.1).describe('LSTM_PREDICTION_ERROR_PERCENTAGE'),
   solver: z.enum(['highs', 'glpk']).default('highs'),
@@ -68,7 +73,7 @@ function capacityTable(path: string): CapacityRow[] {
   return rows;
 }
 
-/** capacity ≈ a·cores + b: a least-squares line through the profile's capacities at cores 1, 2, 4, 8, 16. */
+/** capacity ≈ a·cores + b: a least-squares line through the profile's capacities at cores 1, 2, 4, 8, 16 (train_capacity_models.py). */
 export function fitCapacity(variant: string, sloMs: number, tablePath = join(packageRoot, 'profiles/infadapter/capacity_result_Feb_21.csv')): CapacityLine {
   const points = capacityTable(tablePath).filter((r) => r.variant === variant && r.sloMs === sloMs && [1, 2, 4, 8, 16].includes(r.cores));
   if (points.length < 2) throw new Error(`no capacity profile for ${variant} at ${sloMs} ms`);
@@ -77,11 +82,8 @@ export function fitCapacity(variant: string, sloMs: number, tablePath = join(pac
 
 /** The least-squares line through capacities measured at two or more core counts. */
 export function fitCapacityLine(points: { cores: number; capacityRps: number }[]): CapacityLine {
-  const n = points.length;
-  const mx = points.reduce((s, p) => s + p.cores, 0) / n;
-  const my = points.reduce((s, p) => s + p.capacityRps, 0) / n;
-  const a = points.reduce((s, p) => s + (p.cores - mx) * (p.capacityRps - my), 0) / points.reduce((s, p) => s + (p.cores - mx) ** 2, 0);
-  return { a, b: my - a * mx };
+  const { m, b } = linearRegression(points.map((p) => [p.cores, p.capacityRps]));
+  return { a: m, b };
 }
 
 /** A configuration: cores per variant (0: not deployed) and the load each gets (requests/s). */
@@ -90,6 +92,23 @@ export interface Configuration {
   quotas: number[];
 }
 
+/** A decision waiting for the pods it started: then the quotas go to the dispatcher and the variants it dropped go. */
+interface Transition {
+  plan: Configuration;
+  load: number;
+  /** Variants that get new pods, and the cores those pods have. */
+  starting: { deployment: string; cores: number }[];
+  /** Variants deleted once the quotas have moved. */
+  dropped: string[];
+}
+
+/**
+ * A decision runs as main.py's make_decision does: it starts the new pods (a new variant, or a new
+ * size of one, make-before-break) and waits until they are ready; only then are the quotas sent to
+ * the dispatcher and the variants no longer in the plan deleted; the next decision comes
+ * `intervalSeconds` after that (notifier.py sleeps DECISION_INTERVAL between blocking calls). The
+ * policy therefore looks in every `readinessPollSeconds` and decides when a decision is due.
+ */
 export class InfAdapter implements Policy {
   readonly name: string;
   readonly intervalSeconds: number;
@@ -97,9 +116,15 @@ export class InfAdapter implements Policy {
   /** Solve time of each decision, seconds. */
   readonly solveSeconds: number[] = [];
   private readonly solver: MilpSolver;
+  /** tp_i(n) for n = 0 … budget, by variant in the order of `spec.deployments`. */
   private readonly capacity: number[][];
-  private plannedLoad = 0;
+  /** Variant indices from the least to the most accurate (the authors' order of model versions). */
+  private readonly byAccuracy: number[];
+  /** The load the configuration in place was planned for (main.py's `__current_load`); NaN until the first decision. */
+  private plannedLoad = NaN;
   private scaleDownVotes = 0;
+  private nextDecision: number;
+  private transition: Transition | null = null;
 
   constructor(
     readonly spec: InfAdapterSpec | z.infer<typeof msPlusSchema>,
@@ -108,14 +133,18 @@ export class InfAdapter implements Policy {
     private readonly predictor: LoadPredictor,
   ) {
     this.name = spec.name;
-    this.intervalSeconds = spec.intervalSeconds;
+    this.intervalSeconds = spec.readinessPollSeconds;
     this.firstDecisionSeconds = spec.firstDecisionSeconds;
+    this.nextDecision = spec.firstDecisionSeconds;
     this.solver = createSolver(spec.solver);
-    // tp_i(n) = floor(max(0, 0.8 × (a_i·n + b_i))) for n = 0 … budget (0 cores: no capacity).
+    // tp_i(n) = floor(max(0, 0.8 × (a_i·n + b_i))), the intercept cut to int(min(b, 0.99)) as
+    // reconfig.py does; 0 cores: no capacity.
     this.capacity = variants.map((v) => {
       const { a, b } = v.capacity ?? fitCapacity(v.variant, spec.capacitySloMs);
-      return Array.from({ length: spec.budgetCores + 1 }, (_, n) => (n === 0 ? 0 : Math.floor(Math.max(0, spec.capacityFactor * (a * n + b)))));
+      const intercept = Math.trunc(Math.min(b, 0.99));
+      return Array.from({ length: spec.budgetCores + 1 }, (_, n) => (n === 0 ? 0 : Math.floor(Math.max(0, spec.capacityFactor * (a * n + intercept)))));
     });
+    this.byAccuracy = variants.map((_, i) => i).sort((i, j) => variants[i].accuracy - variants[j].accuracy || i - j);
   }
 
   prepare(): Promise<void> {
@@ -130,30 +159,76 @@ export class InfAdapter implements Policy {
 
   decide(o: Observation): Action[] {
     const deployed = this.variants.map((v) => o.deployments.find((d) => d.name === v.deployment) as DeploymentObservation);
+    if (this.transition !== null) return this.finishTransition(this.transition, deployed, o.now);
+    if (o.now + 1e-9 < this.nextDecision) return [];
+    this.nextDecision = o.now + this.spec.intervalSeconds;
     const current = deployed.map((d) => (d.replicas > 0 ? d.coresPerReplica : 0));
-    const predicted = this.predictor.predict(o.arrivalsPerSecond);
-    // Scale-down hysteresis: a lower forecast must persist for `scaleDownAfter` decisions.
-    if (predicted <= this.plannedLoad && current.some((c) => c > 0)) {
-      if (++this.scaleDownVotes < this.spec.scaleDownAfter) return [];
+    // Before its first decision the adapter plans for what the initial configuration serves.
+    if (Number.isNaN(this.plannedLoad)) this.plannedLoad = current.reduce((sum, n, i) => sum + this.capacity[i][n], 0);
+    // main.py: λ̂ = int(1.1 × forecast), whole requests/s.
+    const load = Math.trunc(this.predictor.predict(o.arrivalsPerSecond));
+    // Scale-down hysteresis: a forecast at or below the planned load is skipped `scaleDownAfter` times.
+    if (load <= this.plannedLoad && this.scaleDownVotes < this.spec.scaleDownAfter) {
+      this.scaleDownVotes++;
+      return [];
     }
     this.scaleDownVotes = 0;
-    const plan = this.spec.name === 'ms+' ? this.planSingle(predicted, current) : this.plan(predicted, current);
-    this.plannedLoad = predicted;
-    return this.actions(plan, current, deployed);
+    const plan = this.spec.name === 'ms+' ? this.planSingle(load, current) : this.plan(load, current);
+    const starting: Transition['starting'] = [];
+    const actions: Action[] = [];
+    plan.cores.forEach((cores, i) => {
+      const name = deployed[i].name;
+      if (cores === 0 || cores === current[i]) return;
+      starting.push({ deployment: name, cores });
+      if (current[i] === 0) actions.push({ kind: 'template', deployment: name, cores }, { kind: 'scale', deployment: name, replicas: 1 });
+      else actions.push({ kind: 'resize', deployment: name, cores, strategy: 'rolling' });
+    });
+    const dropped = plan.cores.flatMap((cores, i) => (cores === 0 && current[i] > 0 ? [deployed[i].name] : []));
+    const transition = { plan, load, starting, dropped };
+    if (starting.length > 0) {
+      this.transition = transition;
+      return actions;
+    }
+    return this.finishTransition(transition, deployed, o.now);
+  }
+
+  /** Once every pod the decision started is ready: the new quotas, then the dropped variants go. */
+  private finishTransition(t: Transition, deployed: DeploymentObservation[], now: number): Action[] {
+    const ready = t.starting.every(({ deployment, cores }) =>
+      deployed.find((d) => d.name === deployment)?.pods.some((p) => p.ready && p.phase !== 'Terminating' && p.cpuRequestCores === cores),
+    );
+    if (!ready) return [];
+    this.transition = null;
+    this.plannedLoad = t.load;
+    this.nextDecision = now + this.spec.intervalSeconds;
+    // main.py sends round(share × λ̂) per variant; with nothing to split (λ̂ = 0), weigh the deployed variants by capacity.
+    const quotas = t.plan.quotas.some((q) => q > 1e-9) ? t.plan.quotas.map((q) => Math.round(q)) : t.plan.cores.map((n, i) => this.capacity[i][n]);
+    return [
+      { kind: 'weights', stage: this.spec.stage, weights: quotas.map((q) => Math.max(0, q)) },
+      ...t.dropped.map((deployment): Action => ({ kind: 'scale', deployment, replicas: 0 })),
+    ];
+  }
+
+  /** What the adapter falls back to when no configuration serves the load: the least accurate variant on the whole budget. */
+  private fallback(load: number): Configuration {
+    const least = this.byAccuracy[0];
+    return {
+      cores: this.variants.map((_, i) => (i === least ? this.spec.budgetCores : 0)),
+      quotas: this.variants.map((_, i) => (i === least ? load : 0)),
+    };
   }
 
   /** The MILP: which cores per variant, and the greedy-by-accuracy load split it implies. */
   plan(load: number, current: number[]): Configuration {
     const { budgetCores, resourceWeight, loadingWeight } = this.spec;
     const options = this.options();
-    // Beyond what the budget can serve at all, plan for the most that can be served.
-    const servable = Math.max(...this.capacity.map((c) => c[budgetCores]));
-    const lambda = Math.max(1e-9, Math.min(load, servable));
+    const lambda = Math.max(1e-9, load);
     const maxLoad = Math.max(...this.variants.map((v) => v.loadSeconds));
     const y = (i: number, n: number) => `y_${i}_${n}`;
     const model: MilpModel = { sense: 'max', variables: [], objective: {}, constraints: [] };
     const budget: Record<string, number> = {};
     const coverage: Record<string, number> = {};
+    const aboveLeast: Record<string, number> = {};
     const served: Record<string, number> = {};
     model.variables.push({ name: 'LC', lower: 0, upper: maxLoad });
     model.objective.LC = -loadingWeight / maxLoad;
@@ -165,6 +240,7 @@ export class InfAdapter implements Policy {
         pick[y(i, n)] = 1;
         budget[y(i, n)] = n;
         coverage[y(i, n)] = this.capacity[i][n];
+        if (i !== this.byAccuracy[0]) aboveLeast[y(i, n)] = this.capacity[i][n];
         quota[y(i, n)] = -this.capacity[i][n];
         model.objective[y(i, n)] = -resourceWeight * (n / budgetCores);
       }
@@ -183,53 +259,45 @@ export class InfAdapter implements Policy {
     });
     model.constraints.push({ name: 'budget', terms: budget, upper: budgetCores });
     model.constraints.push({ name: 'coverage', terms: coverage, lower: lambda });
+    // rl_0 ≥ 0: the variants above the least accurate one never hold more than λ̂ between them, so
+    // each of them serves its whole capacity and the least accurate one takes the rest.
+    model.constraints.push({ name: 'remaining_load', terms: aboveLeast, upper: lambda });
     model.constraints.push({ name: 'served', terms: served, upper: lambda });
     const solution = this.solver.solveLoaded(model);
     this.solveSeconds.push(solution.solveSeconds);
-    if (solution.status !== 'optimal') return { cores: current, quotas: current.map(() => 0) };
+    if (solution.status !== 'optimal') return this.fallback(load);
     return {
       cores: this.variants.map((_, i) => options.find((n) => solution.values[y(i, n)] > 0.5) ?? 0),
       quotas: this.variants.map((_, i) => solution.values[`l_${i}`]),
     };
   }
 
-  /** MS+: the best single variant at the fewest cores that cover the load (or its most, if none can). */
+  /**
+   * MS+ (reconfig.py `reconfig_msp`): for each variant the fewest cores (at least 2, at most what
+   * the most accurate variant needs) that cover λ̂, then the best of these single-variant options
+   * by the same objective (the first, in accuracy order, on a tie); none covers: the fallback.
+   */
   planSingle(load: number, current: number[]): Configuration {
     const { budgetCores, minCores, resourceWeight, loadingWeight } = this.spec;
-    const maxLoad = Math.max(...this.variants.map((v) => v.loadSeconds));
     const start = performance.now();
+    const maxLoad = Math.max(...this.variants.map((v) => v.loadSeconds));
+    const covering = (i: number, upTo: number) => {
+      for (let n = minCores; n <= upTo; n++) if (this.capacity[i][n] >= load) return n;
+      return null;
+    };
+    const most = this.byAccuracy[this.byAccuracy.length - 1];
+    const maxCores = covering(most, budgetCores) ?? budgetCores;
     let best: { score: number; config: Configuration } | null = null;
-    this.variants.forEach((v, i) => {
-      let n = minCores;
-      while (n < budgetCores && this.capacity[i][n] < load) n++;
-      if (this.capacity[i][n] < load && best !== null) return;
-      const served = Math.min(load, this.capacity[i][n]);
-      const loading = n === current[i] ? 0 : v.loadSeconds;
-      const score = (load > 0 ? (v.accuracy * served) / load : v.accuracy) - resourceWeight * (n / budgetCores) - loadingWeight * (loading / maxLoad);
-      const covers = this.capacity[i][n] >= load;
-      if (best === null || (covers && score > best.score)) {
-        best = { score: covers ? score : -Infinity, config: { cores: this.variants.map((_, k) => (k === i ? n : 0)), quotas: this.variants.map((_, k) => (k === i ? served : 0)) } };
+    for (const i of this.byAccuracy) {
+      const n = covering(i, maxCores);
+      if (n === null) continue;
+      const loading = n === current[i] ? 0 : this.variants[i].loadSeconds;
+      const score = this.variants[i].accuracy - resourceWeight * (n / budgetCores) - loadingWeight * (loading / maxLoad);
+      if (best === null || score > best.score) {
+        best = { score, config: { cores: this.variants.map((_, k) => (k === i ? n : 0)), quotas: this.variants.map((_, k) => (k === i ? load : 0)) } };
       }
-    });
+    }
     this.solveSeconds.push((performance.now() - start) / 1000);
-    return (best as { config: Configuration } | null)?.config ?? { cores: current, quotas: current.map(() => 0) };
-  }
-
-  /** Make-before-break: changed variants start new pods while the old serve; quotas steer the dispatcher. */
-  private actions(plan: Configuration, current: number[], deployed: DeploymentObservation[]): Action[] {
-    const actions: Action[] = [];
-    plan.cores.forEach((cores, i) => {
-      const d = deployed[i];
-      if (cores === current[i]) return;
-      if (cores === 0) actions.push({ kind: 'scale', deployment: d.name, replicas: 0 });
-      else if (current[i] === 0) {
-        actions.push({ kind: 'template', deployment: d.name, cores });
-        actions.push({ kind: 'scale', deployment: d.name, replicas: 1 });
-      } else actions.push({ kind: 'resize', deployment: d.name, cores, strategy: 'rolling' });
-    });
-    // With no load to split (a zero forecast), weigh the deployed variants by their capacity.
-    const quotas = plan.quotas.some((q) => q > 1e-9) ? plan.quotas : plan.cores.map((n, i) => this.capacity[i][n]);
-    actions.push({ kind: 'weights', stage: this.spec.stage, weights: quotas.map((q) => Math.max(0, q)) });
-    return actions;
+    return best?.config ?? this.fallback(load);
   }
 }

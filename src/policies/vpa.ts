@@ -17,8 +17,13 @@ export const vpaSchema = z
     minCores: z.number().positive().default(0.025).describe('minAllowed CPU'),
     maxCores: z.number().positive().default(1000).describe('maxAllowed CPU'),
     wholeCores: z.boolean().default(false).describe('Round recommendations up to whole cores (VPA\'s integer-CPU post-processor)'),
-    recommenderIntervalSeconds: z.number().positive().default(60),
-    updaterIntervalSeconds: z.number().positive().default(60),
+    recommenderIntervalSeconds: z.number().positive().default(60).describe('--recommender-interval: a new recommendation from the samples taken so far'),
+    updaterIntervalSeconds: z.number().positive().default(60).describe('--updater-interval (or, with applyBy "restart", how often the external loop reads the target)'),
+    firstUpdateSeconds: z.number().nonnegative().optional().describe('When the updater first acts (default: one updater interval in)'),
+    sampleWeight: z
+      .enum(['constant', 'request'])
+      .default('constant')
+      .describe("A CPU sample's histogram weight: constant 0.1 (minSampleWeight, since 2025), or the pod's request in cores, at least 0.1 (the recommender before commit ca812b36a3, Feb 2025)"),
     halfLifeSeconds: z.number().positive().default(86_400).describe('--cpu-histogram-decay-half-life'),
     targetPercentile: z.number().min(0).max(1).default(0.9),
     lowerBoundPercentile: z.number().min(0).max(1).default(0.5),
@@ -33,8 +38,24 @@ export const vpaSchema = z
       .enum(['updater', 'restart'])
       .default('updater')
       .describe("updater: VPA's own updater evicts or resizes pods; restart: an external loop reads the target and restarts the deployment with it (InfAdapter's VPA baseline)"),
+    scaleDownAfter: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe('applyBy "restart": reads of a target at or below the cores in place skipped before it is applied (InfAdapter\'s VPA_TYPE "P": 4)'),
   })
-  .refine((v) => v.minCores <= v.maxCores, { message: 'minCores must not exceed maxCores', path: ['minCores'] });
+  .refine((v) => v.minCores <= v.maxCores, { message: 'minCores must not exceed maxCores', path: ['minCores'] })
+  .refine((v) => isMultiple(v.recommenderIntervalSeconds, v.updaterIntervalSeconds) || isMultiple(v.updaterIntervalSeconds, v.recommenderIntervalSeconds), {
+    message: 'recommenderIntervalSeconds and updaterIntervalSeconds must be multiples of one another',
+    path: ['updaterIntervalSeconds'],
+  });
+
+/** Whether `a` is a whole multiple of `b` (to a microsecond). */
+function isMultiple(a: number, b: number): boolean {
+  const k = Math.round(a / b);
+  return k >= 1 && Math.abs(a - k * b) < 1e-6;
+}
 
 export type VpaSpec = z.infer<typeof vpaSchema>;
 
@@ -42,8 +63,8 @@ export type VpaSpec = z.infer<typeof vpaSchema>;
 const FIRST_BUCKET = 0.01;
 const RATIO = 1.05;
 const MAX_CORES = 1000;
-/** A CPU sample's weight (minSampleWeight); before 2025 it was max(request, 0.1). */
-const SAMPLE_WEIGHT = 0.1;
+/** minSampleWeight: a CPU sample's weight, and its floor when samples are weighted by the request. */
+const MIN_SAMPLE_WEIGHT = 0.1;
 const EPSILON = 0.001 * 0.1;
 const MIN_CPU_CORES = 0.025;
 
@@ -108,6 +129,7 @@ export interface Recommendation {
 
 export class Vpa implements Policy {
   readonly name = 'vpa';
+  /** The policy runs at the shorter of the recommender and updater loops (one is a multiple of the other). */
   readonly intervalSeconds: number;
   readonly firstDecisionSeconds: number;
   readonly histogram: DecayingHistogram;
@@ -115,30 +137,46 @@ export class Vpa implements Policy {
   private lastSample = NaN;
   private samples = 0;
   private readonly seen = new Map<number, number>();
+  private nextRecommendation: number;
   private nextUpdate: number;
   private applied = NaN;
+  private scaleDownVotes = 0;
   recommendation: Recommendation | null = null;
 
   constructor(readonly spec: VpaSpec) {
     this.histogram = new DecayingHistogram(spec.halfLifeSeconds);
-    this.intervalSeconds = spec.recommenderIntervalSeconds;
-    this.firstDecisionSeconds = spec.recommenderIntervalSeconds;
-    this.nextUpdate = spec.updaterIntervalSeconds;
+    this.intervalSeconds = Math.min(spec.recommenderIntervalSeconds, spec.updaterIntervalSeconds);
+    this.nextRecommendation = spec.recommenderIntervalSeconds;
+    this.nextUpdate = spec.firstUpdateSeconds ?? spec.updaterIntervalSeconds;
+    this.firstDecisionSeconds = Math.min(this.nextRecommendation, this.nextUpdate);
   }
 
   decide(o: Observation): Action[] {
     const d = o.deployments.find((x) => x.name === this.spec.deployment);
     if (d === undefined) return [];
-    this.record(d);
-    this.recommendation = this.recommend();
+    if (o.now + 1e-9 >= this.nextRecommendation) {
+      this.nextRecommendation = o.now + this.spec.recommenderIntervalSeconds;
+      this.record(d);
+      this.recommendation = this.recommend();
+    }
     if (o.now + 1e-9 < this.nextUpdate || this.recommendation === null) return [];
     this.nextUpdate = o.now + this.spec.updaterIntervalSeconds;
-    if (this.spec.applyBy === 'restart') {
-      const target = this.recommendation.target;
-      return target === d.coresPerReplica ? [] : [{ kind: 'resize', deployment: d.name, cores: target, strategy: 'rolling' }];
-    }
+    if (this.spec.applyBy === 'restart') return this.restart(d, this.recommendation.target);
     if (this.spec.mode === 'Off') return [];
     return this.update(d, o.now, this.recommendation);
+  }
+
+  /**
+   * An external loop that restarts the deployment with the target (InfAdapter's adapter, main.py):
+   * a target at or below the cores in place waits `scaleDownAfter` reads (equal ones count too).
+   */
+  private restart(d: DeploymentObservation, target: number): Action[] {
+    if (target <= d.coresPerReplica && this.scaleDownVotes < this.spec.scaleDownAfter) {
+      this.scaleDownVotes++;
+      return [];
+    }
+    this.scaleDownVotes = 0;
+    return target === d.coresPerReplica ? [] : [{ kind: 'resize', deployment: d.name, cores: target, strategy: 'rolling' }];
   }
 
   /** Each new metrics-server sample of a pod's CPU usage goes into the histogram. */
@@ -146,7 +184,8 @@ export class Vpa implements Policy {
     for (const pod of d.pods) {
       if (pod.cpuUsageCores === null || pod.metricTime === null || this.seen.get(pod.id) === pod.metricTime) continue;
       this.seen.set(pod.id, pod.metricTime);
-      this.histogram.add(pod.cpuUsageCores, SAMPLE_WEIGHT, pod.metricTime);
+      const weight = this.spec.sampleWeight === 'request' ? Math.max(pod.cpuRequestCores, MIN_SAMPLE_WEIGHT) : MIN_SAMPLE_WEIGHT;
+      this.histogram.add(pod.cpuUsageCores, weight, pod.metricTime);
       if (Number.isNaN(this.firstSample)) this.firstSample = pod.metricTime;
       this.lastSample = Math.max(Number.isNaN(this.lastSample) ? -Infinity : this.lastSample, pod.metricTime);
       this.samples++;

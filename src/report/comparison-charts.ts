@@ -36,22 +36,27 @@ export function policyTimeseries(runs: { policy: string; rows: ServiceWindowRow[
 
 export interface PolicyAggregate {
   policy: string;
+  /** Per request: late or dropped. */
   sloViolationRate: number;
+  /** The paper's: 5 s windows whose server-side P99 exceeds the SLO. */
+  windowViolationRate: number;
   meanCores: number;
   accuracy: number;
 }
 
-/** SLO violations, cost and accuracy per policy (means over seeds), side by side. */
+/** SLO violations (both metrics), cost and accuracy per policy (means over seeds), side by side. */
 export function policyBars(rows: PolicyAggregate[], title: string): TopLevelSpec {
+  const metrics = ['windows over the SLO (%, paper)', 'requests over the SLO (%)', 'cost (mean cores)', 'accuracy (top-1, %)'];
   const values = rows.flatMap((r) => [
-    { policy: r.policy, metric: 'SLO violations (%)', value: 100 * r.sloViolationRate },
-    { policy: r.policy, metric: 'cost (mean cores)', value: r.meanCores },
-    { policy: r.policy, metric: 'accuracy (top-1, %)', value: 100 * r.accuracy },
+    { policy: r.policy, metric: metrics[0], value: 100 * r.windowViolationRate },
+    { policy: r.policy, metric: metrics[1], value: 100 * r.sloViolationRate },
+    { policy: r.policy, metric: metrics[2], value: r.meanCores },
+    { policy: r.policy, metric: metrics[3], value: 100 * r.accuracy },
   ]);
   return {
     title,
     data: { values },
-    facet: { column: { field: 'metric', type: 'nominal', title: null, sort: ['SLO violations (%)', 'cost (mean cores)', 'accuracy (top-1, %)'] } },
+    facet: { column: { field: 'metric', type: 'nominal', title: null, sort: metrics } },
     spec: {
       width: 200,
       height: 180,

@@ -1,6 +1,7 @@
 import type { Spec } from '../experiment/spec.js';
-import { solveSummary, type DeploymentSummary, type Summary } from '../experiment/summary.js';
+import { timing, type DeploymentSummary, type Summary } from '../experiment/summary.js';
 import { LatencyStats, round } from '../metrics/latency-stats.js';
+import { WindowP99Violations } from '../metrics/prometheus-histogram.js';
 import type { WindowRow } from '../metrics/timeseries.js';
 import type { Response } from './load-generator.js';
 
@@ -96,6 +97,7 @@ export function summarizeReal(
     }
   }
   const completed = responses.filter((r) => r.ok).length;
+  const windowViolations = slo === null ? null : serverWindowViolations(responses, slo, window, windows);
   const rows: WindowRow[] = [];
   for (let w = 0; w < windows; w++) {
     deployments.forEach((dep, i) => {
@@ -148,18 +150,30 @@ export function summarizeReal(
     waitMs: wait.summaryMs(),
     sloSeconds: slo,
     sloViolationRate: slo === null || responses.length === 0 ? null : round(violations / responses.length),
+    windowViolationRate: windowViolations === null ? null : round(windowViolations),
     meanCores: round(totalCoreSeconds / duration),
     coreSeconds: round(totalCoreSeconds),
     accuracy: accuracyCount === 0 ? null : round(accuracySum / accuracyCount),
     events: 0,
     policy: spec.policy.name,
     reconfigurations,
-    solveMs: solveSummary(solveSeconds),
     deployments: deploymentSummaries,
-    wallSeconds: round(wallSeconds, 3),
+    ...timing(wallSeconds, solveSeconds),
   };
   latency.destroy();
   wait.destroy();
   for (const d of perDeployment) for (const w of d.windows) w.latency.destroy();
   return { summary, rows };
+}
+
+/** The window metric from what the servers report of each request (queue wait + inference), by the window it finished in. */
+function serverWindowViolations(responses: Response[], slo: number, window: number, windows: number): number | null {
+  const byWindow = Array.from({ length: windows }, () => [] as number[]);
+  for (const r of responses) if (r.ok) byWindow[Math.min(windows - 1, Math.floor(r.received / window))].push((r.waitMs + r.serviceMs) / 1000);
+  const metric = new WindowP99Violations(slo);
+  for (const latencies of byWindow) {
+    for (const latency of latencies) metric.record(latency);
+    metric.closeWindow();
+  }
+  return metric.rate();
 }

@@ -27,10 +27,13 @@ function baseSpec(): SpecInput {
 }
 
 /**
- * The spec of one policy. InfAdapter and MS+ choose among the five variants. VPA-x serves variant x
- * alone, starting on the same 10 cores: VPA recommends only ("Off"), and every 30 s (InfAdapter's
- * decision interval) the target, rounded up to whole cores within [2, 20], restarts the deployment
- * (a rolling update: the new pod starts before the old one goes), as the paper's baseline did.
+ * The spec of one policy, as InfAdapter's starter.py and adapter ran it. InfAdapter and MS+ choose
+ * among the five variants, starting from ResNet152 on 20 cores. VPA-x serves variant x alone,
+ * starting on 20 cores: a VPA object recommends only ("Off", CPU within [2, 20] cores), and from
+ * minute 2 every 30 s (the adapter's decision interval) the target, rounded up to whole cores,
+ * restarts the deployment (a rolling update: the new pod starts before the old one goes), a lower
+ * or equal target skipped 4 times first (VPA_TYPE "P"). The recommender of 2023 weighted CPU
+ * samples by the pod's request.
  */
 export function policySpec(policy: string, seed: number, overrides: { resourceWeight?: number; predictor?: 'lstm' | 'ewma' | 'max' } = {}): SpecInput {
   const spec = baseSpec();
@@ -43,7 +46,7 @@ export function policySpec(policy: string, seed: number, overrides: { resourceWe
   }
   const variant = `resnet${policy.slice('vpa-'.length)}`;
   if (!VARIANTS.includes(variant as (typeof VARIANTS)[number]) || stage === undefined) throw new Error(`unknown policy ${policy}`);
-  spec.deployments = spec.deployments.map((d) => ({ ...d, replicas: d.name === variant ? 1 : 0, cores: d.name === variant ? 10 : d.cores }));
+  spec.deployments = spec.deployments.map((d) => ({ ...d, replicas: d.name === variant ? 1 : 0, cores: d.name === variant ? 20 : d.cores }));
   stage.weights = VARIANTS.map((v) => (v === variant ? 1 : 0));
   spec.policy = {
     name: 'vpa',
@@ -54,6 +57,9 @@ export function policySpec(policy: string, seed: number, overrides: { resourceWe
     maxCores: 20,
     wholeCores: true,
     updaterIntervalSeconds: 30,
+    firstUpdateSeconds: 120,
+    sampleWeight: 'request',
+    scaleDownAfter: 4,
   };
   return spec;
 }
@@ -71,7 +77,7 @@ export async function runPolicy(policy: string, seed: number, overrides: Paramet
 export function tableRow(run: ReproductionRun): string {
   const s = run.summary;
   const v = (x: number | null, digits: number) => (x === null ? '' : x.toFixed(digits));
-  return `${run.policy},${run.seed},${v(s.sloViolationRate, 6)},${v(s.meanCores, 4)},${v(s.accuracy, 6)},${v(s.latencyMs.p99, 3)},${s.reconfigurations}`;
+  return `${run.policy},${run.seed},${v(s.sloViolationRate, 6)},${v(s.meanCores, 4)},${v(s.accuracy, 6)},${v(s.latencyMs.p99, 3)},${s.reconfigurations},${v(s.windowViolationRate, 6)}`;
 }
 
-export const TABLE_HEADER = 'policy,seed,slo_violation_rate,mean_cores,accuracy,p99_ms,reconfigurations';
+export const TABLE_HEADER = 'policy,seed,slo_violation_rate,mean_cores,accuracy,p99_ms,reconfigurations,window_violation_rate';

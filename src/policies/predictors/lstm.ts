@@ -161,10 +161,10 @@ export class LstmNetwork {
 
 /**
  * A predictor that feeds the network the maxima of the last `blocks` blocks of the history and
- * returns its (non-negative) output × (1 + margin); with less history than the network reads it
- * answers with `fallback`.
+ * returns its (non-negative) output, truncated to a whole rate when `whole`, × (1 + margin); with
+ * less history than the network reads it answers with `fallback`.
  */
-function windowedLstm(name: string, file: LstmFile, blockSeconds: number, blocks: number, margin: number, fallback: LoadPredictor): LoadPredictor {
+function windowedLstm(name: string, file: LstmFile, blockSeconds: number, blocks: number, margin: number, fallback: LoadPredictor, whole = false): LoadPredictor {
   if (file.window.blockSeconds !== blockSeconds || file.window.blocks !== blocks) {
     throw new InputError(
       `${name}: the weights read ${file.window.blocks} blocks of ${file.window.blockSeconds} s (predictor "${file.predictor}"), expected ${blocks} of ${blockSeconds} s`,
@@ -178,7 +178,8 @@ function windowedLstm(name: string, file: LstmFile, blockSeconds: number, blocks
       if (history.length < span) return fallback.predict(history);
       const input = blockMaxima(history, blockSeconds, blocks).map((x) => x / file.scale.input);
       // The Dense head can go below 0 on a falling load; a negative rate means nothing.
-      return Math.max(0, network.run(input) * file.scale.output) * (1 + margin);
+      const rate = Math.max(0, network.run(input) * file.scale.output);
+      return (whole ? Math.trunc(rate) : rate) * (1 + margin);
     },
   };
 }
@@ -192,14 +193,15 @@ const marginName = (base: string, margin: number, usual: number) => (margin === 
 
 /**
  * InfAdapter: the maxima of the last 10 minutes (one per minute) → the peak second of the next
- * minute, × 1.10. Sources (reconfigurable-ml-pipeline/InfAdapter): `forecasters/lstm_forecaster.py`
- * (10 one-minute maxima in, next-minute max out), `adapter/main.py` (with fewer than 10 minutes,
- * pandas `ewm(span=10)` of the minute maxima), LSTM_ and EMW_PREDICTION_ERROR_PERCENTAGE = 10 in
- * the experiment starters. The authors also truncate to an integer; this predictor does not.
+ * minute, truncated to a whole rate (`int(next_m)`), × 1.10. Sources
+ * (reconfigurable-ml-pipeline/InfAdapter): `forecasters/lstm_forecaster.py` (10 one-minute maxima
+ * in, next-minute max out), `adapter/main.py` (`predict`; with fewer than 10 minutes, pandas
+ * `ewm(span=10)` of the minute maxima, not truncated), LSTM_ and EMW_PREDICTION_ERROR_PERCENTAGE =
+ * 10 in the experiment starters. The adapter truncates the result once more (InfAdapter does).
  */
 export function infadapterLstm(file: LstmFile, options: { margin?: number } = {}): LoadPredictor {
   const margin = options.margin ?? INFADAPTER.margin;
-  return windowedLstm(marginName('infadapter-lstm', margin, INFADAPTER.margin), file, 60, 10, margin, infadapterEwma(options));
+  return windowedLstm(marginName('infadapter-lstm', margin, INFADAPTER.margin), file, 60, 10, margin, infadapterEwma(options), true);
 }
 
 /** InfAdapter's fallback: pandas ewm(span=10) of the one-minute maxima seen so far, × 1.10. */

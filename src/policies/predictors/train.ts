@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Tf from '@tensorflow/tfjs';
 import { RandomStreams, streamSeed } from '../../engine/random.js';
+import { InputError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-file.js';
 import { packageRoot } from '../../paths.js';
 import { readTraceCounts } from '../../workload/trace.js';
@@ -381,10 +382,14 @@ function trainTask(tf: TfModule, task: PredictorTask, tracePath: string, options
     },
   };
   progress('scoring on the test days');
-  const testRows = `[${TEST_ROWS.start}, end): days 15-21.98`;
+  return { file, scores: scoreFile(task, file, test), trainingSeconds };
+}
+
+/** Scores a task's predictors on the test series and records the scores in the weight file (`test`). */
+function scoreFile(task: PredictorTask, file: LstmFile, test: Float64Array): Score[] {
   const scores = task.contenders(file).map((predictor) => score(predictor, test, task));
   file.test = {
-    rows: testRows,
+    rows: `[${TEST_ROWS.start}, end): days 15-21.98`,
     damping: task.damping,
     target: `the peak second of the next ${task.horizonSeconds} s, every ${task.strideSeconds} s`,
     scores: scores.map((s) => ({
@@ -394,7 +399,16 @@ function trainTask(tf: TfModule, task: PredictorTask, tracePath: string, options
       points: s.points,
     })),
   };
-  return { file, scores, trainingSeconds };
+  return scores;
+}
+
+/** Scores trained weight files again on the test days, without training (their `test` blocks are rewritten). */
+export function rescorePredictors(files: LstmFile[], tracePath = join(packageRoot, TWITTER_TRACE)): Score[] {
+  return files.flatMap((file) => {
+    const task = PREDICTOR_TASKS.find((t) => t.name === file.predictor);
+    if (task === undefined) throw new InputError(`${file.predictor}: not a predictor servesim trains (expected ${PREDICTOR_TASKS.map((t) => t.name).join(' or ')})`);
+    return scoreFile(task, file, readSeries(tracePath, TEST_ROWS, task.damping));
+  });
 }
 
 /** Writes `<dir>/<predictor>.json` atomically; number arrays stay on one line each. */
