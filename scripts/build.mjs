@@ -1,9 +1,11 @@
-// Bundles the CLI into dist/ with esbuild: one file loads far faster than hundreds of ES modules
-// (start-up counts in whole-process timings). Type checking is `npm run typecheck`'s job.
+// Bundles the CLI and the library into dist/ with esbuild: one file loads far faster than hundreds
+// of ES modules (start-up counts in whole-process timings). Type checking is `npm run typecheck`'s
+// job; `--types` also writes the library's declarations (dist/types/), as `npm install` does.
+import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { servesim: 'src/cli/main.ts', 'model-server': 'src/testbed/model-server.ts' },
+  entryPoints: { servesim: 'src/cli/main.ts', 'model-server': 'src/testbed/model-server.ts', index: 'src/index.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,
@@ -18,3 +20,7 @@ await build({
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+if (process.argv.includes('--types')) {
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--declaration', '--emitDeclarationOnly', '--outDir', 'dist/types'], { stdio: 'inherit' });
+}

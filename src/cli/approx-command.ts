@@ -5,6 +5,7 @@ import { RandomStreams } from '../engine/random.js';
 import { InputError } from '../errors.js';
 import { readCsvRecords } from '../io/csv-records.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
+import { csvLines } from '../io/csv-write.js';
 import { Biathlon, runExact } from '../approx/biathlon.js';
 import type { ModelFunction } from '../approx/qmc.js';
 import { GroupedTable, parseQueries, tableShape } from '../approx/table.js';
@@ -75,7 +76,7 @@ export async function approxCommand(flags: ApproxFlags): Promise<void> {
   const shape = tableShape(queries, fixedCount);
   const u = new RandomStreams(seed).uniform('approx');
   const engine = new Biathlon(model, shape, { tau, delta }, queries.map(() => 1));
-  const lines = ['key,exact,approximate,met,rounds,sample_fraction,exact_ms,approx_ms'];
+  const lines: (string | number)[][] = [['key', 'exact', 'approximate', 'met', 'rounds', 'sample_fraction', 'exact_ms', 'approx_ms']];
   let met = 0;
   let exactSeconds = 0;
   let approxSeconds = 0;
@@ -87,10 +88,10 @@ export async function approxCommand(flags: ApproxFlags): Promise<void> {
     if (ok) met++;
     exactSeconds += exact.seconds;
     approxSeconds += result.seconds;
-    lines.push([key, exact.prediction, result.prediction, ok ? 1 : 0, result.rounds.length, result.sampleFraction.toFixed(4), (1000 * exact.seconds).toFixed(4), (1000 * result.seconds).toFixed(4)].join(','));
+    lines.push([key, exact.prediction, result.prediction, ok ? 1 : 0, result.rounds.length, result.sampleFraction.toFixed(4), (1000 * exact.seconds).toFixed(4), (1000 * result.seconds).toFixed(4)]);
   }
   mkdirSync(flags.out, { recursive: true });
-  writeFileAtomic(join(flags.out, 'approx.csv'), `${lines.join('\n')}\n`);
+  writeFileAtomic(join(flags.out, 'approx.csv'), csvLines(lines));
   if (flags.quiet) return;
   process.stdout.write(
     `${requests.length} requests: meet rate ${(met / Math.max(1, requests.length)).toFixed(3)} (τ = ${tau}), speedup ${(exactSeconds / approxSeconds).toFixed(2)}× measured here\nresults in ${flags.out}/approx.csv\n`,

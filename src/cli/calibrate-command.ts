@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
+import { csvLines } from '../io/csv-write.js';
 import { mean, median } from 'simple-statistics';
 import { calibrateInfAdapter, compareWithTable, profilePoints, relativeError, type CapacityComparison, type CvChoice } from '../experiment/calibrate.js';
 import { packageRoot } from '../paths.js';
@@ -10,6 +11,7 @@ import { formatProfileCsv } from '../profiles/table-model.js';
 import { capacityChart } from '../report/capacity-chart.js';
 import { renderChart } from '../report/render.js';
 import { parseSeed } from './flags.js';
+import { startProgress } from './progress.js';
 
 export interface CalibrateFlags {
   out: string;
@@ -20,16 +22,12 @@ export interface CalibrateFlags {
   quiet?: boolean;
 }
 
-const HEADER = 'variant,cores,slo_ms,measured_rps,simulated_rps,error_pct,used_for_calibration\n';
+const HEADER = ['variant', 'cores', 'slo_ms', 'measured_rps', 'simulated_rps', 'error_pct', 'used_for_calibration'];
 const VARIANTS = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152'];
 
-function csvRow(c: CapacityComparison): string {
+function comparisonRow(c: CapacityComparison): (string | number)[] {
   const error = relativeError(c);
-  return `${c.variant},${c.cores},${c.sloMs},${c.measuredRps},${c.predictedRps},${error === null ? '' : (100 * error).toFixed(2)},${c.usedForCalibration}\n`;
-}
-
-function cvRow(c: CvChoice): string {
-  return `${c.variant},${c.cv},${c.informativeCells},${c.pooled}\n`;
+  return [c.variant, c.cores, c.sloMs, c.measuredRps, c.predictedRps, error === null ? '' : (100 * error).toFixed(2), String(c.usedForCalibration)];
 }
 
 function parseList(flag: string, text: string | undefined, check: (item: string) => boolean, expected: string): string[] | undefined {
@@ -51,15 +49,17 @@ export async function calibrateCommand(target: string, flags: CalibrateFlags): P
   const variants = parseList('--variants', flags.variants, (v) => VARIANTS.includes(v), `a comma-separated list of ${VARIANTS.join(', ')}`);
   const cores = parseList('--cores', flags.cores, (c) => /^([1-9]|1[0-9]|20)$/.test(c), 'a comma-separated list of core counts 1–20')?.map(Number);
   const table = join(packageRoot, 'profiles/infadapter/capacity_result_Feb_21.csv');
-  const progress = flags.quiet ? undefined : (status: string) => process.stderr.write(`\rcalibrating: ${status}          `);
-  const { pods, cvs } = await calibrateInfAdapter(table, { seed, variants, cores, onProgress: progress });
+  const fitting = flags.quiet ? null : await startProgress('fitting');
+  const { pods, cvs } = await calibrateInfAdapter(table, { seed, variants, cores, onProgress: fitting?.update });
+  fitting?.stop();
   mkdirSync(flags.out, { recursive: true });
   const profileFile = resolve(flags.writeProfile ?? join(flags.out, 'infadapter_calibrated_service_times.csv'));
   writeFileAtomic(profileFile, formatProfileCsv(profilePoints(pods)));
-  writeFileAtomic(join(flags.out, 'infadapter_cv.csv'), `variant,cv,informative_cells,pooled\n${cvs.map(cvRow).join('')}`);
-  const comparison = await compareWithTable(table, profileFile, { seed, variants, cores, onProgress: progress });
-  if (!flags.quiet) process.stderr.write('\n');
-  writeFileAtomic(join(flags.out, 'infadapter_capacity.csv'), HEADER + comparison.map(csvRow).join(''));
+  writeFileAtomic(join(flags.out, 'infadapter_cv.csv'), csvLines([['variant', 'cv', 'informative_cells', 'pooled'], ...cvs.map((c) => [c.variant, c.cv, c.informativeCells, String(c.pooled)])]));
+  const comparing = flags.quiet ? null : await startProgress('comparing');
+  const comparison = await compareWithTable(table, profileFile, { seed, variants, cores, onProgress: comparing?.update });
+  comparing?.stop();
+  writeFileAtomic(join(flags.out, 'infadapter_capacity.csv'), csvLines([HEADER, ...comparison.map(comparisonRow)]));
   await renderChart(
     capacityChart(comparison, 'ResNet pod capacity: InfAdapter measurements (points) and servesim capacity (lines); fitted to saturation and 750 ms'),
     join(flags.out, 'infadapter_capacity'),

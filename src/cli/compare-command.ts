@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { Summary } from '../experiment/summary.js';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
+import { csvLines } from '../io/csv-write.js';
+import { textTable } from '../report/text-table.js';
 import { runToFolder } from './run-command.js';
 
 export interface CompareFlags {
@@ -29,8 +31,7 @@ export async function compareCommand(specFiles: string[], flags: CompareFlags): 
     summaries.push(summary);
     if (!flags.quiet) process.stderr.write(`  ran ${summary.name} (${summary.wallSeconds.toFixed(1)} s)\n`);
   }
-  const csv = [COLUMNS.join(','), ...summaries.map((s) => row(s).map((v) => v ?? '').join(','))].join('\n');
-  writeFileAtomic(join(flags.out, 'comparison.csv'), `${csv}\n`);
+  writeFileAtomic(join(flags.out, 'comparison.csv'), csvLines([[...COLUMNS], ...summaries.map((s) => row(s).map((v) => v ?? ''))]));
   if (!flags.quiet) process.stdout.write(`${formatTable(summaries)}\nresults in ${flags.out}/\n`);
 }
 
@@ -49,6 +50,6 @@ function formatTable(summaries: Summary[]): string {
     cell(s.accuracy, 4),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  const [headerLine, ...lines] = textTable(header, rows);
+  return [headerLine, textTable(header, [widths.map((w) => '-'.repeat(w))])[1], ...lines].join('\n');
 }

@@ -4,8 +4,7 @@ import { calibrateCommand } from './calibrate-command.js';
 import { capacityCommand } from './capacity-command.js';
 import { compareCommand } from './compare-command.js';
 import { plotCommand } from './plot-command.js';
-import { reproduceCommand } from './reproduce-command.js';
-import { reproduceBiathlonCommand } from './reproduce-biathlon-command.js';
+import { addReproduceCommand } from './reproduce-command.js';
 import { approxCommand } from './approx-command.js';
 import { buildModelsCommand, profileCommand, testbedRunCommand, validateCommand } from './testbed-commands.js';
 import { trainPredictorsCommand } from './train-command.js';
@@ -76,20 +75,7 @@ program
   .argument('<dir>', 'a folder written by servesim run')
   .action(plotCommand);
 
-program
-  .command('reproduce')
-  .description("reproduce a paper's comparison: runs, table.csv, figures and report.html (paper: infadapter or biathlon)")
-  .argument('<paper>', 'infadapter or biathlon')
-  .option('-o, --out <dir>', 'output folder (default: runs/paper/<paper>; `make results` refreshes the committed results/paper/<paper>)')
-  .option('--seeds <n>', 'infadapter: seeds per policy', '3')
-  .option('--seed <n>', 'biathlon: seed of the generated data and models', '1')
-  .option('--quick', 'infadapter: one seed and no sensitivity sweep; biathlon: fewer requests, smaller groups')
-  .option('--pipelines <list>', 'biathlon: comma-separated pipelines (default: all seven)')
-  .option('--calibrate', "biathlon: measure the cost model on this machine first (writes DIR/cost_model.json) instead of reading profiles/biathlon/cost_model.json")
-  .option('--cost-model <file>', 'biathlon: a cost model file written by --calibrate')
-  .option('-q, --quiet', 'print nothing on success')
-  .addHelpText('after', '\nExit status: 0 success, 2 bad input (flag or file), 1 internal error.')
-  .action((paper: string, flags) => (paper === 'biathlon' ? reproduceBiathlonCommand(flags) : reproduceCommand(paper, flags)));
+addReproduceCommand(program);
 
 program
   .command('approx')
@@ -134,6 +120,7 @@ program
   .option('--cores <list>', 'intra-op threads (cores)', '1,2')
   .option('--runs <n>', 'timed runs per point', '30')
   .option('-o, --out <file>', 'profile CSV to write', 'runs/profile.csv')
+  .option('--capacity-slo-ms <list>', 'P99 SLOs (ms) at which it also writes capacity data beside the profile (<out>.capacity.csv), for InfAdapter and MS+', '100')
   .option('-q, --quiet', 'print nothing on success')
   .addHelpText('after', '\nUse the profile in a spec: "profile": { "file": "runs/profile.csv", "variant": "cnn-m" }')
   .action(profileCommand);

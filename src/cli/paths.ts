@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
-import type { Spec } from '../experiment/spec.js';
+import { specPolicies, type Spec } from '../experiment/spec.js';
 import { packageRoot } from '../paths.js';
 import { loadLatencyModel } from '../profiles/registry.js';
 
@@ -14,6 +14,13 @@ export function resolveDataFile(file: string, specFile: string, field = 'file'):
   const found = candidates.find((path) => existsSync(path));
   if (found === undefined) throw new InputError(`${specFile}: ${field}: no such file "${file}"`);
   return found;
+}
+
+/** A policy module named in a spec: its path is relative to the spec's folder. */
+export function resolveModuleFile(file: string, specFile: string): string {
+  const path = isAbsolute(file) ? file : join(dirname(resolve(specFile)), file);
+  if (!existsSync(path)) throw new InputError(`${specFile}: policy.module: no such file "${file}" (a module's path is relative to the spec)`);
+  return path;
 }
 
 /** Checks every data file a spec names, so a missing one is reported with its field before the run starts. */
@@ -30,4 +37,5 @@ export function checkDataFiles(spec: Spec, specFile: string): void {
     }
   });
   if (spec.network?.upload) resolveDataFile(spec.network.upload.bandwidthLog, specFile, 'network.upload.bandwidthLog');
+  for (const policy of specPolicies(spec)) if (policy.name === 'module') resolveModuleFile(policy.module, specFile);
 }

@@ -4,10 +4,11 @@ import { loadSpec } from '../experiment/load-spec.js';
 import { runSpec } from '../experiment/run.js';
 import type { Summary } from '../experiment/summary.js';
 import { AtomicFile, writeFileAtomic } from '../io/atomic-file.js';
+import { csvName } from '../io/csv-write.js';
 import type { RequestStatus } from '../metrics/run-metrics.js';
 import { formatWindowRow, TIMESERIES_HEADER } from '../metrics/timeseries.js';
 import type { Request } from '../workload/request.js';
-import { checkDataFiles, resolveDataFile } from './paths.js';
+import { checkDataFiles, resolveDataFile, resolveModuleFile } from './paths.js';
 import { startProgress } from './progress.js';
 import { parseSeed } from './flags.js';
 
@@ -42,6 +43,7 @@ export async function runToFolder(specFile: string, flags: RunFlags): Promise<{ 
     requests?.write(REQUESTS_HEADER);
     summary = await runSpec(spec, {
       resolve,
+      resolveModule: (file) => resolveModuleFile(file, specFile),
       onRow: (row) => timeseries.write(formatWindowRow(row)),
       requestLog: requests === null ? undefined : ((request, deployment, status, end) => requests.write(formatRequest(request, deployment, status, end))),
       onProgress: progress?.update,
@@ -65,7 +67,7 @@ const fixed = (value: number, digits: number) => (Number.isNaN(value) ? '' : val
 
 function formatRequest(r: Request, deployment: string, status: RequestStatus, end: number): string {
   return (
-    `${r.id},${deployment},${status},${fixed(r.arrivalTime, 6)},${fixed(r.startTime, 6)},${fixed(end, 6)},` +
+    `${r.id},${csvName(deployment)},${status},${fixed(r.arrivalTime, 6)},${fixed(r.startTime, 6)},${fixed(end, 6)},` +
     `${fixed((end - r.arrivalTime) * 1000, 3)},${fixed((r.startTime - r.arrivalTime) * 1000, 3)}\n`
   );
 }

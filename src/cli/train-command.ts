@@ -1,7 +1,8 @@
 import { InputError } from '../errors.js';
 import { loadLstmFile, shippedLstmPath } from '../policies/predictors/lstm.js';
-import { rescorePredictors, trainPredictors, writePredictorFile, type Score } from '../policies/predictors/train.js';
+import { rescorePredictors, trainPredictors, writePredictorFile, type Score } from '../experiment/train-predictors.js';
 import { parseSeed } from './flags.js';
+import { startActivity } from './progress.js';
 
 export interface TrainPredictorsFlags {
   out: string;
@@ -32,13 +33,9 @@ export async function trainPredictorsCommand(flags: TrainPredictorsFlags): Promi
     throw new InputError(`--epochs: expected a positive integer, got "${flags.epochs}"`);
   }
   const command = `servesim train-predictors --out ${flags.out} --seed ${seed}${epochs === undefined ? '' : ` --epochs ${epochs}`}`;
-  const trained = await trainPredictors({
-    seed,
-    epochs,
-    command,
-    onProgress: flags.quiet ? undefined : (status) => process.stderr.write(`\r${status.padEnd(70)}`),
-  });
-  if (!flags.quiet) process.stderr.write('\n');
+  const activity = flags.quiet ? null : await startActivity('training');
+  const trained = await trainPredictors({ seed, epochs, command, onProgress: activity?.update });
+  activity?.stop();
   const paths = trained.map((t) => writePredictorFile(flags.out, t.file));
   if (flags.quiet) return;
   const lines = [scoreTable(trained.flatMap((t) => t.scores)), ''];

@@ -1,3 +1,4 @@
+import type { Strategy } from '../control/types.js';
 import type { EventHandler } from '../engine/event-queue.js';
 import type { RandomStreams, Uniform } from '../engine/random.js';
 import type { Simulator } from '../engine/simulator.js';
@@ -5,19 +6,20 @@ import type { DeploymentMetrics, DeploymentView } from '../metrics/run-metrics.j
 import type { Request } from '../workload/request.js';
 import { Batcher, type BatchHost, type BatchPolicy } from './batcher.js';
 import type { Cluster } from './cluster.js';
+import { DeploymentTally } from './deployment-tally.js';
 import type { ResourceRequest } from './nodes.js';
 import { Lane, Pod, type Variant } from './pod.js';
 import { createRequestQueue } from './request-queue.js';
+import { Rollout, type PodTemplate } from './rollout.js';
 import { pickReplica } from './router.js';
 import type { DeploymentSpec } from './schema.js';
 
+const isReadyPod = (pod: Pod) => pod.state === 'ready';
+const podOutstanding = (pod: Pod) => pod.outstanding();
+
 const READY = 1;
 const DONE = 2;
-const RESIZED = 3;
-const GRACE_OVER = 4;
-
-/** How a change of cores or variant reaches the pods. */
-export type ReplaceStrategy = 'recreate' | 'rolling' | 'in-place';
+const GRACE_OVER = 3;
 
 /** Where a deployment sends requests it has finished or dropped. */
 export interface StageExit {
@@ -27,8 +29,10 @@ export interface StageExit {
 
 /**
  * A deployment of one model variant: pods placed on nodes, each with `concurrency` lanes, fed by
- * one central queue or by a queue per pod behind a router. It changes only through `scaleTo`
- * and `reconfigure`, the actions a controller can take.
+ * one central queue or by a queue per pod behind a router. It changes only through the actions
+ * a controller can take (`scaleTo`, `reconfigure`, …). Here: request flow and the pod lifecycle;
+ * how a change of cores or variant reaches the pods is its `Rollout`'s, and the time integrals
+ * the metrics read are its `DeploymentTally`'s.
  */
 export class Deployment implements EventHandler, DeploymentView, BatchHost {
   readonly name: string;
@@ -47,24 +51,12 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
   private readonly routeUniform: Uniform;
   private nextPodId = 0;
   private roundRobin = 0;
-  /** What new pods get. */
-  private variant: Variant;
-  /** A rolling update is under way: new pods retire outdated ones as they become ready. */
-  private rolling = false;
-  /** In-place resizes waiting for their delay, by pod. */
-  private readonly pendingResize = new Map<Pod, { cores: number; evictIfDeferred: boolean }>();
-  private podCores: number;
+  /** What new pods get (the rollout changes it). */
+  private readonly template: PodTemplate;
+  private readonly rollout: Rollout;
   private desiredReplicas: number;
-  // Time integrals, advanced at every change.
-  private lastChange = 0;
-  private busyLanes = 0;
-  private readyLanes = 0;
-  private allocatedCores = 0;
-  private busyArea = 0;
-  private laneArea = 0;
-  private coreArea = 0;
-  private queueArea = 0;
-  private queued = 0;
+  /** The counts the metrics integrate over time, advanced at every change. */
+  private readonly tally = new DeploymentTally();
 
   constructor(
     private readonly sim: Simulator,
@@ -75,8 +67,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
     track: (view: DeploymentView) => DeploymentMetrics,
   ) {
     this.name = spec.name;
-    this.variant = variant;
-    this.podCores = spec.cores;
+    this.template = { cores: spec.cores, variant };
     this.desiredReplicas = spec.replicas;
     this.routeUniform = streams.uniform(`route:${spec.name}`);
     this.policy = {
@@ -89,11 +80,20 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
     this.cpuLimitPerRequest = spec.cpuLimitCores === undefined ? Infinity : spec.cpuLimitCores / spec.cores;
     this.central = spec.queue === 'central' ? this.newBatcher() : null;
     this.metrics = track(this);
+    // The pod lifecycle the rollout works through; closures keep `terminate` out of the public API.
+    this.rollout = new Rollout(sim, cluster, this.tally, this.template, spec.lifecycle.resizeSeconds, {
+      pods: this.pods,
+      desired: () => this.desiredReplicas,
+      scaleTo: (replicas) => this.scaleTo(replicas),
+      terminate: (pod) => this.terminate(pod),
+      evict: (pod) => this.evict(pod),
+      batcherOf: (pod) => (pod.batcher ?? this.central) as Batcher,
+    });
     for (let i = 0; i < spec.replicas; i++) this.addPod(spec.lifecycle.initialReady);
   }
 
   get accuracy(): number | null {
-    return this.variant.accuracy;
+    return this.template.variant.accuracy;
   }
 
   // ----- requests -----
@@ -102,7 +102,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
   accept(request: Request): void {
     this.metrics.onArrival();
     if (this.central !== null) return this.enqueue(this.central, request);
-    const pod = pickReplica(this.spec.router, this.pods, this.roundRobin++, this.routeUniform);
+    const pod = pickReplica(this.spec.router, this.pods, isReadyPod, podOutstanding, this.roundRobin++, this.routeUniform);
     if (pod === null) return this.drop(request, 'no ready replica');
     this.enqueue(pod.batcher as Batcher, request);
   }
@@ -113,21 +113,23 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
    * one that starts at once on a free lane is served whatever the count (0: a loss system).
    */
   private enqueue(batcher: Batcher, request: Request): void {
-    if (this.queued >= this.queueLimit) {
+    const tally = this.tally;
+    if (tally.queued >= this.queueLimit) {
       batcher.dropStaleHeads();
-      if (this.queued >= this.queueLimit && !batcher.startsNow()) return this.drop(request, 'queue full');
+      if (tally.queued >= this.queueLimit && !batcher.startsNow()) return this.drop(request, 'queue full');
     }
-    this.advance();
-    this.queued++;
+    tally.advance(this.sim.now);
+    tally.queued++;
     batcher.enqueue(request);
   }
 
   serve(lane: Lane): void {
-    this.advance();
     const now = this.sim.now;
+    const tally = this.tally;
+    tally.advance(now);
     const { batch, size } = lane;
-    this.queued -= size;
-    this.busyLanes++;
+    tally.queued -= size;
+    tally.busyLanes++;
     lane.busy = true;
     for (let i = 0; i < size; i++) {
       const request = batch[i];
@@ -145,8 +147,8 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
 
   drop(request: Request, reason: string): void {
     if (reason === 'stale' || reason === 'late') {
-      this.advance();
-      this.queued--;
+      this.tally.advance(this.sim.now);
+      this.tally.queued--;
     }
     this.metrics.onDrop();
     this.exit?.dropped(request, this, reason);
@@ -158,19 +160,17 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
         return this.finishBatch(data as Lane);
       case READY:
         return this.podReady(data as Pod);
-      case RESIZED:
-        return this.applyResize(data as Pod);
       case GRACE_OVER:
         return this.graceOver(data as Pod);
     }
   }
 
   private finishBatch(lane: Lane): void {
-    this.advance();
-    this.busyLanes--;
+    const now = this.sim.now;
+    this.tally.advance(now);
+    this.tally.busyLanes--;
     lane.busy = false;
     const pod = lane.pod;
-    const now = this.sim.now;
     const { batch, size } = lane;
     lane.size = 0;
     pod.served += size;
@@ -198,14 +198,14 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
   }
 
   private addPod(readyNow: boolean): Pod {
-    const pod = new Pod(this.nextPodId++, this.podCores, this.variant, this.sim.now, this.cpuLimitPerRequest);
+    const pod = new Pod(this.nextPodId++, this.template.cores, this.template.variant, this.sim.now, this.cpuLimitPerRequest);
     this.pods.push(pod);
     const lifecycle = this.spec.lifecycle;
     this.cluster.place(pod, this.resources(pod.cores), this.spec.nodePool, () => {
-      this.advance();
+      this.tally.advance(this.sim.now);
       pod.state = 'starting';
       pod.startTime = this.sim.now;
-      this.allocatedCores += pod.cores;
+      this.tally.allocatedCores += pod.cores;
       const startup = readyNow ? 0 : lifecycle.containerStartSeconds + lifecycle.modelLoadSeconds + lifecycle.warmupSeconds;
       if (startup === 0) this.podReady(pod);
       else this.sim.post(this.sim.now + startup, this, READY, pod);
@@ -215,36 +215,27 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
 
   private podReady(pod: Pod): void {
     if (pod.state !== 'starting') return;
-    this.advance();
+    this.tally.advance(this.sim.now);
     pod.state = 'ready';
     pod.readyTime = this.sim.now;
     const batcher = this.central ?? (pod.batcher = this.newBatcher());
     const lanes = pod.variant.concurrency(pod.cores);
     for (let i = 0; i < lanes; i++) pod.lanes.push(new Lane(pod, batcher));
-    this.readyLanes += lanes;
+    this.tally.readyLanes += lanes;
     for (const lane of pod.lanes) batcher.offer(lane);
-    // Make-before-break: during a rolling update each new pod that is ready retires an outdated one.
-    if (this.rolling && !this.isOutdated(pod)) {
-      const outdated = this.pods.find((p) => p.state === 'ready' && this.isOutdated(p));
-      if (outdated !== undefined) this.terminate(outdated);
-      this.rolling = this.pods.some((p) => p.state !== 'terminating' && this.isOutdated(p));
-    }
+    this.rollout.podReady(pod);
     batcher.dispatch();
-  }
-
-  private isOutdated(pod: Pod): boolean {
-    return pod.variant !== this.variant || pod.cores !== this.podCores;
   }
 
   /** Stops a pod taking work; it finishes what it holds within the grace period, then goes. */
   private terminate(pod: Pod): void {
-    this.advance();
+    this.tally.advance(this.sim.now);
     if (pod.state === 'pending') {
       pod.state = 'gone';
       this.pods.splice(this.pods.indexOf(pod), 1);
       return;
     }
-    if (pod.state === 'ready') this.readyLanes -= pod.activeLanes();
+    if (pod.state === 'ready') this.tally.readyLanes -= pod.activeLanes();
     pod.state = 'terminating';
     this.central?.withdraw(pod);
     this.maybeGone(pod);
@@ -253,20 +244,20 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
 
   private maybeGone(pod: Pod): void {
     if (pod.busyLanes() > 0 || (pod.batcher !== null && pod.batcher.queue.length > 0)) return;
-    this.advance();
+    this.tally.advance(this.sim.now);
     pod.state = 'gone';
-    this.allocatedCores -= pod.cores;
+    this.tally.allocatedCores -= pod.cores;
     this.pods.splice(this.pods.indexOf(pod), 1);
     this.cluster.release(pod, this.resources(pod.cores));
   }
 
   private graceOver(pod: Pod): void {
     if (pod.state !== 'terminating') return;
-    this.advance();
+    this.tally.advance(this.sim.now);
     // What is still queued or in service when the grace period ends is lost, and counted.
     if (pod.batcher !== null) {
       for (let r = pod.batcher.queue.shift(); r !== undefined; r = pod.batcher.queue.shift()) {
-        this.queued--;
+        this.tally.queued--;
         this.drop(r, 'terminated');
       }
     }
@@ -278,7 +269,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
       lane.busy = false;
       pod.cpuChange(this.sim.now, -lane.cores);
       lane.retired = true;
-      this.busyLanes--;
+      this.tally.busyLanes--;
     }
     this.maybeGone(pod);
   }
@@ -291,7 +282,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
    */
   scaleTo(replicas: number): void {
     this.desiredReplicas = replicas;
-    const counted = this.pods.filter((p) => p.state !== 'terminating' && !(this.rolling && this.isOutdated(p)));
+    const counted = this.pods.filter((p) => p.state !== 'terminating' && !this.rollout.isBeingReplaced(p));
     for (let n = counted.length; n < replicas; n++) this.addPod(false);
     // Remove the least advanced pods first: pending, then starting, then the newest ready.
     const rank = { pending: 0, starting: 1, ready: 2, terminating: 3, gone: 4 };
@@ -299,28 +290,9 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
     for (const pod of victims) this.terminate(pod);
   }
 
-  /**
-   * Changes the cores per replica and/or the variant of every pod. recreate: all pods go at once
-   * and new ones start (a capacity dip, as a restart causes); rolling: new pods start while the old
-   * serve, each ready one retiring an old one (both billed meanwhile); in-place: each pod's cores
-   * change after the resize delay, without a restart (cores only).
-   */
-  reconfigure(change: { cores?: number; variant?: Variant }, strategy: ReplaceStrategy): void {
-    this.podCores = change.cores ?? this.podCores;
-    if (strategy === 'in-place') {
-      if (change.variant !== undefined) throw new Error('an in-place change cannot replace the variant');
-      for (const pod of this.pods) if (pod.state !== 'terminating') this.resizePod(pod, this.podCores, false);
-      return;
-    }
-    this.variant = change.variant ?? this.variant;
-    const outdated = this.pods.filter((p) => p.state !== 'terminating' && this.isOutdated(p));
-    if (outdated.length === 0) return;
-    if (strategy === 'recreate') for (const pod of outdated) this.terminate(pod);
-    else {
-      this.rolling = true;
-      for (const pod of outdated) if (pod.state !== 'ready') this.terminate(pod);
-    }
-    this.scaleTo(this.desiredReplicas);
+  /** Changes the cores per replica and/or the variant of every pod (see `Rollout.reconfigure`). */
+  reconfigure(change: { cores?: number; variant?: Variant }, strategy: Strategy): void {
+    this.rollout.reconfigure(change, strategy);
   }
 
   /** Desired replicas (what `scaleTo` last set). */
@@ -330,11 +302,11 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
 
   /** Cores new pods get. */
   templateCores(): number {
-    return this.podCores;
+    return this.template.cores;
   }
 
   variantName(): string {
-    return this.variant.name;
+    return this.template.variant.name;
   }
 
   /** New batching limits, for every queue of this deployment from now on. */
@@ -347,7 +319,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
 
   /** The cores new pods get, leaving running pods alone (what VPA's admission controller sets). */
   setTemplateCores(cores: number): void {
-    this.podCores = cores;
+    this.template.cores = cores;
   }
 
   /** Deletes one pod; its ReplicaSet starts a replacement from the current template at once. */
@@ -357,70 +329,12 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
     this.addPod(false);
   }
 
-  /**
-   * Resizes one pod's cores in place after the resize delay. A resize the node cannot fit waits
-   * for room (Kubernetes: Deferred); with `evictIfDeferred`, it evicts the pod instead, as VPA's
-   * InPlaceOrRecreate falls back to eviction (after 5 minutes there; at once here).
-   */
+  /** Resizes one pod's cores in place after the resize delay (see `Rollout.resizePod`). */
   resizePod(pod: Pod, cores: number, evictIfDeferred: boolean): void {
-    this.pendingResize.set(pod, { cores, evictIfDeferred });
-    this.sim.post(this.sim.now + this.spec.lifecycle.resizeSeconds, this, RESIZED, pod);
-  }
-
-  private applyResize(pod: Pod): void {
-    const request = this.pendingResize.get(pod);
-    this.pendingResize.delete(pod);
-    if (request === undefined || pod.state === 'gone' || pod.state === 'terminating' || pod.cores === request.cores) return;
-    const extra = request.cores - pod.cores;
-    const apply = () => {
-      if (pod.state === 'gone' || pod.state === 'terminating' || pod.node === null) return true;
-      if (!this.cluster.nodes.resize(pod.node, extra)) return false;
-      this.advance();
-      this.allocatedCores += extra;
-      pod.cores += extra;
-      if (pod.state === 'ready') this.resizeLanes(pod);
-      if (extra < 0) this.cluster.retryWaiting();
-      return true;
-    };
-    if (pod.state === 'pending') pod.cores = request.cores;
-    else if (!apply()) {
-      if (request.evictIfDeferred) this.evict(pod);
-      else this.cluster.wait({ retry: apply });
-    }
-  }
-
-  /** Matches a ready pod's lanes to its concurrency after a resize. */
-  private resizeLanes(pod: Pod): void {
-    const want = pod.variant.concurrency(pod.cores);
-    const batcher = (pod.batcher ?? this.central) as Batcher;
-    let active = pod.activeLanes();
-    for (; active < want; active++) {
-      const lane = new Lane(pod, batcher);
-      pod.lanes.push(lane);
-      this.readyLanes++;
-      batcher.offer(lane);
-    }
-    for (const lane of pod.lanes) {
-      if (active <= want) break;
-      if (lane.retired) continue;
-      lane.retired = true;
-      active--;
-      this.readyLanes--;
-    }
-    batcher.dispatch();
+    this.rollout.resizePod(pod, cores, evictIfDeferred);
   }
 
   // ----- what metrics and controllers see -----
-
-  private advance(): void {
-    const elapsed = this.sim.now - this.lastChange;
-    if (elapsed === 0) return;
-    this.busyArea += this.busyLanes * elapsed;
-    this.laneArea += this.readyLanes * elapsed;
-    this.coreArea += this.allocatedCores * elapsed;
-    this.queueArea += this.queued * elapsed;
-    this.lastChange = this.sim.now;
-  }
 
   replicaCount(): number {
     let n = 0;
@@ -442,31 +356,31 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
 
   /** Cores held on nodes now (starting, ready and terminating pods). */
   cores(): number {
-    return this.allocatedCores;
+    return this.tally.allocatedCores;
   }
 
   queueLength(): number {
-    return this.queued;
+    return this.tally.queued;
   }
 
   coreSeconds(now: number): number {
-    return this.coreArea + this.allocatedCores * (now - this.lastChange);
+    return this.tally.coreSeconds(now);
   }
 
   busySeconds(now: number): number {
-    return this.busyArea + this.busyLanes * (now - this.lastChange);
+    return this.tally.busySeconds(now);
   }
 
   laneSeconds(now: number): number {
-    return this.laneArea + this.readyLanes * (now - this.lastChange);
+    return this.tally.laneSeconds(now);
   }
 
   queueSeconds(now: number): number {
-    return this.queueArea + this.queued * (now - this.lastChange);
+    return this.tally.queueSeconds(now);
   }
 
   inFlightCount(): number {
-    let n = this.queued;
+    let n = this.tally.queued;
     for (const pod of this.pods) for (const lane of pod.lanes) n += lane.size;
     return n;
   }

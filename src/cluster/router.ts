@@ -1,21 +1,24 @@
 import type { Uniform } from '../engine/random.js';
-import type { Pod } from './pod.js';
+
+/** How a request picks one replica of a deployment: the deployment spec's `router`. */
+export type ReplicaRouter = 'round-robin' | 'least-outstanding' | 'random';
 
 /**
- * Picks a ready pod for a request (per-replica queues): round-robin over the ready pods,
- * least outstanding requests (ties to the oldest pod), or uniformly at random. Null when none is ready.
+ * Picks a ready replica for a request (simulated pods behind per-replica queues, or real servers):
+ * round-robin over the ready ones by the caller's turn, least outstanding requests (ties to the
+ * oldest, which comes first), or uniformly at random. Null when none is ready.
  */
-export function pickReplica(router: 'round-robin' | 'least-outstanding' | 'random', pods: Pod[], turn: number, u: Uniform): Pod | null {
+export function pickReplica<T>(router: ReplicaRouter, replicas: readonly T[], isReady: (r: T) => boolean, outstanding: (r: T) => number, turn: number, u: Uniform): T | null {
   let ready = 0;
-  for (const pod of pods) if (pod.state === 'ready') ready++;
+  for (const r of replicas) if (isReady(r)) ready++;
   if (ready === 0) return null;
   if (router === 'least-outstanding') {
-    let best: Pod | null = null;
-    for (const pod of pods) if (pod.state === 'ready' && (best === null || pod.outstanding() < best.outstanding())) best = pod;
+    let best: T | null = null;
+    for (const r of replicas) if (isReady(r) && (best === null || outstanding(r) < outstanding(best))) best = r;
     return best;
   }
   let k = router === 'random' ? Math.floor(u() * ready) : turn % ready;
-  for (const pod of pods) if (pod.state === 'ready' && k-- === 0) return pod;
+  for (const r of replicas) if (isReady(r) && k-- === 0) return r;
   return null;
 }
 

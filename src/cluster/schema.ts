@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { serviceTimeSchema } from '../profiles/service-time.js';
-import { profileRefSchema } from '../profiles/registry.js';
-import { biathlonServingSchema } from '../approx/schema.js';
+import { hasOneServiceTimeSource, ONE_SERVICE_TIME_SOURCE, serviceTimeSourceFields } from '../profiles/service-time-source.js';
 
 const seconds = z.number().nonnegative();
 
@@ -55,9 +54,8 @@ export const deploymentSchema = z
     gpus: z.number().int().nonnegative().default(0),
     gpuType: z.string().optional().describe('GPU model the pods need (matched against node pools\' gpuType)'),
     nodePool: z.string().optional().describe('Place pods in this pool only'),
-    serviceTime: serviceTimeSchema.optional().describe('Service time of one batch from a distribution'),
-    profile: profileRefSchema.optional(),
-    biathlon: biathlonServingSchema.optional(),
+    // Where service times come from: one field per source kind (serviceTime, profile, biathlon), src/profiles/service-time-source.ts.
+    ...serviceTimeSourceFields,
     concurrency: z.number().int().positive().optional().describe('Batches one replica serves at once (default: the profile\'s, else 1)'),
     batching: batchingSchema.optional(),
     queue: z.enum(['central', 'per-replica']).default('central').describe('One queue for the deployment, or one per replica behind a router'),
@@ -70,7 +68,7 @@ export const deploymentSchema = z
     accuracy: z.number().nonnegative().optional().describe('Accuracy of the served model variant'),
     slo: z.number().positive().optional().describe('Per-stage latency SLO, seconds (counted in this deployment\'s rows)'),
   })
-  .refine((d) => [d.serviceTime, d.profile, d.biathlon].filter((x) => x !== undefined).length === 1, { message: 'expected exactly one of "serviceTime", "profile" and "biathlon"' })
+  .refine(hasOneServiceTimeSource, { message: ONE_SERVICE_TIME_SOURCE })
   .refine((d) => d.cpuLimitCores === undefined || d.cpuLimitCores >= d.cores, { message: 'expected cpuLimitCores at least cores (a limit below the request is invalid in Kubernetes)', path: ['cpuLimitCores'] });
 
 export const networkSchema = z

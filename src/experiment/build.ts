@@ -7,9 +7,7 @@ import { Service } from '../cluster/service.js';
 import type { RandomStreams } from '../engine/random.js';
 import type { Simulator } from '../engine/simulator.js';
 import type { RunMetrics } from '../metrics/run-metrics.js';
-import { loadLatencyModel } from '../profiles/registry.js';
-import { serviceTimeSampler } from '../profiles/service-time.js';
-import { preparedJobs } from './biathlon-jobs.js';
+import { serviceTimeModel, serviceTimeSourceOf } from '../profiles/service-time-source.js';
 import type { Spec } from './spec.js';
 
 /** The simulated world of a spec: its cluster, deployments and the service requests enter. */
@@ -19,31 +17,17 @@ export interface World {
   service: Service;
 }
 
-/** The variant a deployment serves: service times from its distribution or its profile. */
+/**
+ * The variant a deployment serves: service times from its source (a distribution, a profile or
+ * Biathlon's job times), concurrency from the spec, else the source's, else one batch at a time.
+ */
 export function variantOf(d: DeploymentSpec, streams: RandomStreams, resolve: (file: string) => string): Variant {
   const u = streams.uniform(`service:${d.name}`);
+  const model = serviceTimeModel(serviceTimeSourceOf(d), resolve);
   const fixedConcurrency = d.concurrency;
-  if (d.serviceTime !== undefined) {
-    // A distribution gives the time of one batch whatever its size and the pod's cores.
-    // The sampler ignores the batch size and cores it is called with.
-    const draw: (batch: number, cores: number) => number = serviceTimeSampler(d.serviceTime, u);
-    return { name: d.name, accuracy: d.accuracy ?? null, serviceTime: draw, concurrency: () => fixedConcurrency ?? 1 };
-  }
-  if (d.biathlon !== undefined) {
-    // One request per lane (the paper runs a request's queries on one core); a batch runs its jobs back to back.
-    const jobs = preparedJobs(d.biathlon);
-    const draw = (batch: number) => {
-      let seconds = 0;
-      for (let i = 0; i < batch; i++) seconds += jobs.seconds[Math.floor(u() * jobs.seconds.length)];
-      return seconds;
-    };
-    return { name: d.name, accuracy: d.accuracy ?? jobs.accuracy, serviceTime: draw, concurrency: (cores) => fixedConcurrency ?? Math.max(1, Math.floor(cores)) };
-  }
-  const profile = d.profile as NonNullable<DeploymentSpec['profile']>;
-  const model = loadLatencyModel(profile, resolve);
   const concurrency = model.concurrency;
   return {
-    name: profile.variant,
+    name: model.variant ?? d.name,
     accuracy: d.accuracy ?? model.accuracy ?? null,
     serviceTime: model.sampler(u),
     concurrency: fixedConcurrency !== undefined ? () => fixedConcurrency : (concurrency ?? (() => 1)),
@@ -56,6 +40,13 @@ function targetPipeline(spec: Spec): PipelineSpec {
   const pipeline = spec.pipelines?.find((p) => p.name === target);
   if (pipeline !== undefined) return pipeline;
   return { name: target, accuracy: 'product', stages: [{ name: target, deployments: [target], router: 'weighted-round-robin' }] };
+}
+
+/** The stage each deployment serves in (a deployment outside every pipeline is its own one-stage pipeline's stage). */
+export function stageOfDeployment(spec: Spec): Map<string, string> {
+  const stages = new Map(spec.deployments.map((d) => [d.name, d.name]));
+  for (const pipeline of spec.pipelines ?? []) for (const stage of pipeline.stages) for (const d of stage.deployments) stages.set(d, stage.name);
+  return stages;
 }
 
 export function buildWorld(spec: Spec, sim: Simulator, streams: RandomStreams, metrics: RunMetrics, resolve: (file: string) => string): World {

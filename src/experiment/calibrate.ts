@@ -1,4 +1,5 @@
 import { mean } from 'simple-statistics';
+import type { CapacityComparison } from '../profiles/capacity-data.js';
 import { readInfAdapterCapacity, type CapacityRow } from '../profiles/infadapter.js';
 import { lognormalP50, lognormalP99 } from '../profiles/latency-model.js';
 import type { ProfilePoint } from '../profiles/table-model.js';
@@ -40,7 +41,8 @@ export interface CalibrationOptions {
   variants?: string[];
   /** Limit the fit to these core counts (all when absent). */
   cores?: number[];
-  onProgress?: (status: string) => void;
+  /** The fraction done and what is being done now. */
+  onProgress?: (fraction: number, status: string) => void;
 }
 
 export interface CvChoice {
@@ -122,11 +124,11 @@ export async function calibrateInfAdapter(tablePath: string, options: Calibratio
   );
   const variants = [...new Set(anchors.map((r) => r.variant))];
   const trials = new Map<string, Trial[]>();
-  for (const variant of variants) {
+  for (const [v, variant] of variants.entries()) {
     const mine = anchors.filter((r) => r.variant === variant);
     const list: Trial[] = [];
-    for (const cv of CV_GRID) {
-      options.onProgress?.(`${variant}, cv ${cv}`);
+    for (const [k, cv] of CV_GRID.entries()) {
+      options.onProgress?.((v * CV_GRID.length + k) / (variants.length * CV_GRID.length), `fitting ${variant}, cv ${cv}`);
       list.push(await tryCv(mine, cv, options));
     }
     trials.set(variant, list);
@@ -165,15 +167,8 @@ export function profilePoints(pods: FittedPod[]): ProfilePoint[] {
   });
 }
 
-/** One cell of the table: measured against what `servesim capacity` computes from a profile. */
-export interface CapacityComparison {
-  variant: string;
-  cores: number;
-  sloMs: number;
-  measuredRps: number;
-  predictedRps: number;
-  usedForCalibration: boolean;
-}
+
+export type { CapacityComparison };
 
 /**
  * Every cell of the capacity table against `servesim capacity`'s own answer from the profile file:
@@ -186,8 +181,8 @@ export async function compareWithTable(
 ): Promise<CapacityComparison[]> {
   const rows = readInfAdapterCapacity(tablePath).filter((r) => (options.variants?.includes(r.variant) ?? true) && (options.cores?.includes(r.cores) ?? true));
   const comparison: CapacityComparison[] = [];
-  for (const row of rows) {
-    options.onProgress?.(`comparing ${row.variant} on ${row.cores} cores at ${row.sloMs} ms`);
+  for (const [i, row] of rows.entries()) {
+    options.onProgress?.(i / rows.length, `comparing ${row.variant} on ${row.cores} cores at ${row.sloMs} ms`);
     const { capacityRps } = await measureCapacity(
       { cores: row.cores, profile: { file: profileFile, variant: row.variant, device: 'cpu' } },
       { sloSeconds: row.sloMs / 1000, method: 'probe', seed: options.seed },

@@ -1,6 +1,9 @@
 import type { DeploymentSpec } from '../cluster/schema.js';
+import { writeFileAtomic } from '../io/atomic-file.js';
 import { histogramQuantile } from '../metrics/prometheus-histogram.js';
 import { nearestRankQuantileSorted } from '../metrics/quantile.js';
+import { capacityFileOf, formatCapacityCsv, type CapacityPoint } from '../profiles/capacity-data.js';
+import { readProfileCsv } from '../profiles/table-model.js';
 import { runSpec } from './run.js';
 import type { SpecInput } from './spec.js';
 import { validateSpec } from './load-spec.js';
@@ -159,4 +162,39 @@ async function steadyCapacity(pod: PodUnderTest, options: CapacityOptions): Prom
     } else hi = rate;
   }
   return { capacityRps: Number(lo.toFixed(2)), p99Seconds: p99AtCapacity, saturationRps: saturation };
+}
+
+/** Seed of the capacity runs behind a profile's capacity data: 1, the default seed of a spec (src/experiment/spec.ts). */
+export const PROFILE_CAPACITY_SEED = 1;
+
+/**
+ * Writes the capacity data of a profile file next to it (src/profiles/capacity-data.ts): for each
+ * variant and device it profiles, at each of its core counts and each SLO, the highest Poisson
+ * rate one pod sustains with its P99 within the SLO, serving one request at a time as InfAdapter's
+ * table was measured (TF-Serving without batching). The steady method, not InfAdapter's probe:
+ * the probe offers at most 30 requests/s per core, far below the testbed models' saturation.
+ */
+export async function writeProfileCapacity(
+  profileFile: string,
+  slosMs: readonly number[],
+  { seed = PROFILE_CAPACITY_SEED, onProgress }: { seed?: number; onProgress?: (status: string) => void } = {},
+): Promise<CapacityPoint[]> {
+  const profiled = readProfileCsv(profileFile);
+  const variants = [...new Map(profiled.map((p) => [`${p.variant}\u0000${p.device}`, { variant: p.variant, device: p.device }])).values()];
+  const points: CapacityPoint[] = [];
+  for (const { variant, device } of variants) {
+    const cores = [...new Set(profiled.filter((p) => p.variant === variant && p.device === device).map((p) => p.cores))].sort((a, b) => a - b);
+    for (const sloMs of slosMs) {
+      for (const n of cores) {
+        onProgress?.(`${variant}, ${n} cores, ${sloMs} ms`);
+        const pod = { cores: n, profile: { file: profileFile, variant, device }, serviceTime: undefined, concurrency: undefined };
+        const result = await measureCapacity(pod, { sloSeconds: sloMs / 1000, method: 'steady', seed });
+        // The P99 to 0.1 µs, as the capacity file keeps it, so the points returned are those read back.
+        const p99Ms = Number((result.p99Seconds * 1000).toFixed(4));
+        points.push({ variant, device, cores: n, sloMs, capacityRps: result.capacityRps, p99Ms, saturationRps: result.saturationRps });
+      }
+    }
+  }
+  writeFileAtomic(capacityFileOf(profileFile), formatCapacityCsv(points));
+  return points;
 }

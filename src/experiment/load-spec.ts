@@ -1,22 +1,14 @@
-import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { InputError } from '../errors.js';
 import { specSchema, type Spec } from './spec.js';
+import { readSpecFile } from './spec-variants.js';
 
-/** Reads, overrides and validates a spec file; every problem is an InputError naming the file and field. */
+/**
+ * Reads, overrides and validates a spec file — a whole spec, or a variant (`<base>.<variant>.json`)
+ * applied to its base (see spec-variants.ts); every problem is an InputError naming the file and field.
+ */
 export function loadSpec(file: string, overrides: string[] = [], seed?: number): Spec {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(`${file}: cannot read spec (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new InputError(`${file}: invalid JSON: ${(error as Error).message}`);
-  }
+  const raw: unknown = readSpecFile(file);
   for (const assignment of overrides) applyOverride(raw, assignment);
   if (seed !== undefined && raw !== null && typeof raw === 'object') (raw as Record<string, unknown>).seed = seed;
   return validateSpec(raw, file);

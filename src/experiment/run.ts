@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RandomStreams } from '../engine/random.js';
 import { Simulator } from '../engine/simulator.js';
@@ -8,12 +9,12 @@ import type { WindowRow } from '../metrics/timeseries.js';
 import type { Request } from '../workload/request.js';
 import { ArrivalFeeder, openArrivals } from '../workload/workload.js';
 import { InputError } from '../errors.js';
-import { createPolicy } from '../policies/schema.js';
-import { prepareBiathlonJobs } from './biathlon-jobs.js';
-import { capacityLines } from './variant-capacity.js';
-import { buildWorld, variantOf, type World } from './build.js';
-import { Controller } from './controller.js';
+import { prepareServiceTimes, serviceTimeCapacity } from '../profiles/service-time-source.js';
+import { buildWorld, stageOfDeployment, variantOf, type World } from './build.js';
+import { createPolicies, policyLabel } from './policies.js';
+import { SimulatedControlPlane } from '../cluster/control-plane.js';
 import type { Deployment } from '../cluster/deployment.js';
+import { ControlLoop } from '../control/loop.js';
 import type { Spec } from './spec.js';
 import { summarize, type Summary } from './summary.js';
 
@@ -26,6 +27,8 @@ export interface RunOptions {
   requestLog?: RequestLog;
   /** Called between steps with the fraction done, in [0, 1]. */
   onProgress?: (fraction: number) => void;
+  /** Turns a policy module named in the spec into a path (default: from the working directory). */
+  resolveModule?: (file: string) => string;
 }
 
 /** Simulated seconds between progress reports when the run's length is not known in advance. */
@@ -34,7 +37,7 @@ const OPEN_ENDED_STEP_SECONDS = 60;
 /** Builds the simulated world a spec describes, runs it and returns its summary. */
 export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Summary> {
   await initHistograms();
-  await prepareBiathlonJobs(spec);
+  await prepareServiceTimes(spec.deployments);
   const wallStart = performance.now();
   const sim = new Simulator();
   const streams = new RandomStreams(spec.seed);
@@ -45,35 +48,32 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
   const arrivals = openArrivals(spec.workload, streams, spec.workload.trace && resolve(spec.workload.trace.file));
   const horizon = spec.duration ?? Infinity;
   const feeder = new ArrivalFeeder(sim, arrivals, world.service, spec.workload.slo ?? Infinity, horizon);
-  const lines = await capacityLines(spec, resolve);
-  const policy = createPolicy(spec.policy, {
-    metricWindowSeconds: spec.metricsServer.scrapeSeconds,
-    variants: (names) =>
-      names.map((name) => {
-        const d = world.deployments.get(name) as Deployment;
-        if (d.accuracy === null) throw new InputError(`policy ${spec.policy.name}: deployment "${name}" has no accuracy (give one, or a profile that has it)`);
-        return { deployment: name, variant: d.variantName(), accuracy: d.accuracy, loadSeconds: d.spec.lifecycle.modelLoadSeconds, capacity: lines.get(name) };
-      }),
-  });
-  await policy?.prepare?.();
-  const controller =
-    policy === null
-      ? null
-      : new Controller(
-          sim,
-          world,
-          metrics,
-          policy,
-          spec.metricsServer.scrapeSeconds,
-          (d, variant) => {
-            if (d.spec.profile === undefined) throw new InputError(`policy ${policy.name}: deployment "${d.name}" has no profile to take variant "${variant}" from`);
-            return variantOf({ ...d.spec, profile: { ...d.spec.profile, variant } }, streams, resolve);
-          },
-          spec.metricsServer.scrapeOffsetSeconds,
-        );
+  const policies = await createPolicies(
+    spec,
+    {
+      metricWindowSeconds: spec.metricsServer.scrapeSeconds,
+      variants: (names, capacitySloMs) =>
+        names.map((name) => {
+          const d = world.deployments.get(name) as Deployment;
+          if (d.accuracy === null) throw new InputError(`policy on "${name}": deployment "${name}" has no accuracy (give one, or a profile that has it)`);
+          return { deployment: name, variant: d.variantName(), accuracy: d.accuracy, loadSeconds: d.spec.lifecycle.modelLoadSeconds, capacity: capacitySloMs === undefined ? undefined : serviceTimeCapacity(d.spec, capacitySloMs, resolve) };
+        }),
+    },
+    options.resolveModule ?? ((file) => resolvePath(file)),
+  );
+  const variantFor = (d: Deployment, variant: string) => {
+    if (d.spec.profile === undefined) throw new InputError(`deployment "${d.name}" has no profile to take variant "${variant}" from`);
+    return variantOf({ ...d.spec, profile: { ...d.spec.profile, variant } }, streams, resolve);
+  };
+  const plane = new SimulatedControlPlane(sim, world.deployments, world.service, () => metrics.arrived, spec.metricsServer.scrapeSeconds, variantFor, spec.metricsServer.scrapeOffsetSeconds);
+  const stages = stageOfDeployment(spec);
+  const loop = policies.length === 0 ? null : new ControlLoop(plane, plane, policies, (d) => stages.get(d));
   metrics.start();
   feeder.start();
-  controller?.start();
+  if (loop !== null) {
+    plane.start();
+    loop.start();
+  }
 
   const end = () => (spec.duration ?? (feeder.exhausted ? arrivals.end : Infinity));
   const step = Number.isFinite(horizon) ? horizon / 100 : OPEN_ENDED_STEP_SECONDS;
@@ -87,7 +87,9 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
   metrics.finish(duration);
   const inFlight = inFlightRequests(world);
   for (const [request, where] of inFlight) metrics.inFlight(request, where);
-  const summary = summarize(spec, metrics, duration, inFlight.size, sim.eventsHandled, controller?.reconfigurations ?? 0, policy?.solveSeconds, (performance.now() - wallStart) / 1000);
+  const solveSeconds = policies.flatMap((p) => p.policy.solveSeconds ?? []);
+  const control = { policy: policyLabel(policies), reconfigurations: loop?.reconfigurations ?? 0, solveSeconds: solveSeconds.length > 0 ? solveSeconds : undefined };
+  const summary = summarize(spec, metrics, duration, inFlight.size, sim.eventsHandled, control, (performance.now() - wallStart) / 1000);
   metrics.destroy();
   checkConservation(summary, world.service.live);
   return summary;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { clusterSchema, deploymentSchema, networkSchema, pipelineSchema } from '../cluster/schema.js';
-import { policySchema, policyTargets } from '../policies/schema.js';
+import { policySchema, policyTargets, type PolicySpec } from '../policies/schema.js';
 import { workloadSchema } from '../workload/schema.js';
 
 /** An experiment spec: one simulated run. All times are in seconds. */
@@ -22,7 +22,10 @@ export const specSchema = z
     network: networkSchema.optional(),
     deployments: z.array(deploymentSchema).min(1),
     pipelines: z.array(pipelineSchema).optional().describe('Services of several stages; requests go to a pipeline or straight to a deployment'),
-    policy: policySchema.default({ name: 'static' }),
+    policy: z
+      .union([policySchema, z.array(policySchema).min(1)])
+      .default({ name: 'static' })
+      .describe('The controller, or several, each acting on its own deployments (e.g. one HPA per deployment)'),
     metricsServer: z
       .strictObject({
         // 15 s is what kubernetes-sigs/metrics-server's own manifests pass (manifests/base/deployment.yaml,
@@ -73,9 +76,22 @@ export const specSchema = z
       const sinks = pipeline.stages.filter((stage) => !parents.has(stage.name));
       if (sinks.length !== 1) issue(['pipelines', p, 'stages'], `expected exactly one last stage (no stage after it), got ${sinks.length}`);
     });
-    for (const controlled of policyTargets(spec.policy)) {
-      if (!names.includes(controlled)) issue(['policy', 'deployments' in spec.policy ? 'deployments' : 'deployment'], `expected one of ${quoted(names)}, got "${controlled}"`);
-    }
+    const policies = Array.isArray(spec.policy) ? spec.policy : [spec.policy];
+    const owner = new Map<string, number>();
+    policies.forEach((policy, i) => {
+      const at = Array.isArray(spec.policy) ? ['policy', i] : ['policy'];
+      const field = 'deployments' in policy ? 'deployments' : 'deployment';
+      const targets = policyTargets(policy);
+      if (targets === null) {
+        if (policies.length > 1) issue([...at, 'deployments'], 'a module policy among several must name the deployments it acts on');
+        return;
+      }
+      for (const controlled of targets) {
+        if (!names.includes(controlled)) issue([...at, field], `expected one of ${quoted(names)}, got "${controlled}"`);
+        else if (owner.has(controlled) && owner.get(controlled) !== i) issue([...at, field], `deployment "${controlled}" is already controlled by policy ${owner.get(controlled)}`);
+        else owner.set(controlled, i);
+      }
+    });
     const target = spec.workload.target;
     const pipelineNames = (spec.pipelines ?? []).map((p) => p.name);
     if (target !== undefined) {
@@ -87,3 +103,8 @@ export const specSchema = z
 export type Spec = z.infer<typeof specSchema>;
 /** A spec as written, before defaults are filled in. */
 export type SpecInput = z.input<typeof specSchema>;
+
+/** The spec's policies, one or several, as a list. */
+export function specPolicies(spec: Spec): PolicySpec[] {
+  return Array.isArray(spec.policy) ? spec.policy : [spec.policy];
+}

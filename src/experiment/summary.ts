@@ -67,8 +67,7 @@ export function summarize(
   duration: number,
   inFlight: number,
   events: number,
-  reconfigurations: number,
-  solveSeconds: number[] | undefined,
+  control: { policy: string; reconfigurations: number; solveSeconds: number[] | undefined },
   wallSeconds: number,
 ): Summary {
   const perDeployment = metrics.deployments.map((d): DeploymentSummary => {
@@ -106,10 +105,10 @@ export function summarize(
     coreSeconds: round(coreSeconds),
     accuracy: metrics.accuracyCount === 0 ? null : round(metrics.accuracySum / metrics.accuracyCount),
     events,
-    policy: spec.policy.name,
-    reconfigurations,
+    policy: control.policy,
+    reconfigurations: control.reconfigurations,
     deployments: perDeployment,
-    ...timing(wallSeconds, solveSeconds),
+    ...timing(wallSeconds, control.solveSeconds),
   };
 }
 

@@ -1,3 +1,5 @@
+import { csvLine } from '../io/csv-write.js';
+
 /** One window of one deployment in `timeseries.csv`. Times in seconds, latencies in ms. */
 export interface WindowRow {
   t: number;
@@ -22,8 +24,20 @@ export const TIMESERIES_HEADER =
 const num = (value: number | null, digits: number) => (value === null ? '' : String(Number(value.toFixed(digits))));
 
 export function formatWindowRow(r: WindowRow): string {
-  return (
-    `${num(r.t, 6)},${r.deployment},${r.replicas},${r.readyReplicas},${num(r.cores, 6)},${num(r.arrivalRps, 6)},` +
-    `${r.completed},${num(r.p99Ms, 3)},${r.sloViolations},${num(r.accuracy, 6)},${r.dropped},${r.queueLength},${num(r.utilization, 6)},${r.pendingReplicas}\n`
-  );
+  return csvLine([
+    num(r.t, 6),
+    r.deployment,
+    r.replicas,
+    r.readyReplicas,
+    num(r.cores, 6),
+    num(r.arrivalRps, 6),
+    r.completed,
+    num(r.p99Ms, 3),
+    r.sloViolations,
+    num(r.accuracy, 6),
+    r.dropped,
+    r.queueLength,
+    num(r.utilization, 6),
+    r.pendingReplicas,
+  ]);
 }

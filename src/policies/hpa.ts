@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Action, DeploymentObservation, Observation, Policy, PodObservation } from './types.js';
+import type { Action, DeploymentObservation, Observation, Policy, PodObservation } from '../control/types.js';
 
 /**
  * Kubernetes' Horizontal Pod Autoscaler (autoscaling/v2), following kubernetes/kubernetes

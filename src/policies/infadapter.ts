@@ -1,11 +1,9 @@
-import { join } from 'node:path';
 import { linearRegression } from 'simple-statistics';
 import { z } from 'zod';
-import { packageRoot } from '../paths.js';
-import { readInfAdapterCapacity, type CapacityRow } from '../profiles/infadapter.js';
+import { InputError } from '../errors.js';
 import { createSolver, type MilpModel, type MilpSolver } from '../solver/index.js';
 import type { LoadPredictor } from './predictors/predictor.js';
-import type { Action, DeploymentObservation, Observation, Policy } from './types.js';
+import type { Action, DeploymentObservation, Observation, Policy } from '../control/types.js';
 
 /**
  * InfAdapter (Salmani et al., EuroMLSys 2023) as its authors' adapter solves it
@@ -21,10 +19,10 @@ import type { Action, DeploymentObservation, Observation, Policy } from './types
 export const infadapterSchema = z.strictObject({
   name: z.literal('infadapter'),
   stage: z.string().describe('The pipeline stage whose variants it configures; its weights become the quotas'),
-  deployments: z.array(z.string()).min(1).describe('One deployment per variant, each with an infadapter profile'),
+  deployments: z.array(z.string()).min(1).describe('One deployment per variant, each with a profile that has capacity data (the infadapter profile, or one written by `servesim profile`)'),
   budgetCores: z.number().int().positive().default(20).describe('MAX_CPU'),
   minCores: z.number().int().positive().default(2).describe('Cores of a deployed variant, at least'),
-  capacitySloMs: z.number().positive().default(750).describe('The capacity profile column the linear fits use'),
+  capacitySloMs: z.number().positive().default(750).describe('The P99 SLO of the profiles\' capacity data the linear fits use (750 ms: train_capacity_models.py)'),
   capacityFactor: z.number().positive().default(0.8).describe('CAPACITY_COEF: derating of the fitted capacity'),
   resourceWeight: z.number().nonnegative().default(0.05).describe('α, weight of cores/budget'),
   loadingWeight: z.number().nonnegative().default(0.001).describe('β, weight of the loading cost'),
@@ -51,37 +49,27 @@ export interface CapacityLine {
   b: number;
 }
 
+/** The highest rate (requests/s) one pod of a variant sustains within a P99 SLO on `cores` cores. */
+export interface CoreCapacity {
+  cores: number;
+  capacityRps: number;
+}
+
 /** What the policy knows of each variant it may deploy. */
 export interface VariantInfo {
   deployment: string;
   variant: string;
   accuracy: number;
   loadSeconds: number;
-  /** The variant's own capacity line (e.g. the testbed's, from its measured profile); without it, the line is fitted to InfAdapter's capacity table. */
-  capacity?: CapacityLine;
+  /** The variant's capacity at each core count its profile has, within the P99 SLO the policy asked its context for. */
+  capacity?: readonly CoreCapacity[];
 }
 
-const tables = new Map<string, CapacityRow[]>();
-
-/** The capacity table, read once per process (every InfAdapter and MS+ run fits its variants from it). */
-function capacityTable(path: string): CapacityRow[] {
-  let rows = tables.get(path);
-  if (rows === undefined) {
-    rows = readInfAdapterCapacity(path);
-    tables.set(path, rows);
-  }
-  return rows;
-}
-
-/** capacity ≈ a·cores + b: a least-squares line through the profile's capacities at cores 1, 2, 4, 8, 16 (train_capacity_models.py). */
-export function fitCapacity(variant: string, sloMs: number, tablePath = join(packageRoot, 'profiles/infadapter/capacity_result_Feb_21.csv')): CapacityLine {
-  const points = capacityTable(tablePath).filter((r) => r.variant === variant && r.sloMs === sloMs && [1, 2, 4, 8, 16].includes(r.cores));
-  if (points.length < 2) throw new Error(`no capacity profile for ${variant} at ${sloMs} ms`);
-  return fitCapacityLine(points);
-}
-
-/** The least-squares line through capacities measured at two or more core counts. */
-export function fitCapacityLine(points: { cores: number; capacityRps: number }[]): CapacityLine {
+/**
+ * capacity ≈ a·cores + b: the least-squares line through a variant's capacities at two or more core
+ * counts, as InfAdapter fits its capacity table (train_capacity_models.py).
+ */
+export function fitCapacityLine(points: readonly CoreCapacity[]): CapacityLine {
   const { m, b } = linearRegression(points.map((p) => [p.cores, p.capacityRps]));
   return { a: m, b };
 }
@@ -140,7 +128,14 @@ export class InfAdapter implements Policy {
     // tp_i(n) = floor(max(0, 0.8 × (a_i·n + b_i))), the intercept cut to int(min(b, 0.99)) as
     // reconfig.py does; 0 cores: no capacity.
     this.capacity = variants.map((v) => {
-      const { a, b } = v.capacity ?? fitCapacity(v.variant, spec.capacitySloMs);
+      const points = v.capacity ?? [];
+      const coreCounts = new Set(points.map((p) => p.cores)).size;
+      if (coreCounts < 2) {
+        throw new InputError(
+          `policy ${spec.name}: deployment "${v.deployment}" has capacity data at ${coreCounts} core count(s) at a ${spec.capacitySloMs} ms P99; a capacity line needs two or more (profile it at more core counts)`,
+        );
+      }
+      const { a, b } = fitCapacityLine(points);
       const intercept = Math.trunc(Math.min(b, 0.99));
       return Array.from({ length: spec.budgetCores + 1 }, (_, n) => (n === 0 ? 0 : Math.floor(Math.max(0, spec.capacityFactor * (a * n + intercept)))));
     });
@@ -231,7 +226,8 @@ export class InfAdapter implements Policy {
     const aboveLeast: Record<string, number> = {};
     const served: Record<string, number> = {};
     model.variables.push({ name: 'LC', lower: 0, upper: maxLoad });
-    model.objective.LC = -loadingWeight / maxLoad;
+    // LC / max load time: nothing to weigh when no variant takes time to load.
+    model.objective.LC = maxLoad > 0 ? -loadingWeight / maxLoad : 0;
     this.variants.forEach((v, i) => {
       const pick: Record<string, number> = {};
       const quota: Record<string, number> = { [`l_${i}`]: 1 };
@@ -292,7 +288,7 @@ export class InfAdapter implements Policy {
       const n = covering(i, maxCores);
       if (n === null) continue;
       const loading = n === current[i] ? 0 : this.variants[i].loadSeconds;
-      const score = this.variants[i].accuracy - resourceWeight * (n / budgetCores) - loadingWeight * (loading / maxLoad);
+      const score = this.variants[i].accuracy - resourceWeight * (n / budgetCores) - (maxLoad > 0 ? loadingWeight * (loading / maxLoad) : 0);
       if (best === null || score > best.score) {
         best = { score, config: { cores: this.variants.map((_, k) => (k === i ? n : 0)), quotas: this.variants.map((_, k) => (k === i ? load : 0)) } };
       }

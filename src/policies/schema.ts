@@ -2,22 +2,26 @@ import { z } from 'zod';
 import { Hpa, hpaSchema } from './hpa.js';
 import { InfAdapter, infadapterSchema, msPlusSchema, type VariantInfo } from './infadapter.js';
 import { infadapterEwma, infadapterLstm, loadLstmFile, shippedLstmPath } from './predictors/lstm.js';
+import { modulePolicySchema } from './module.js';
 import { maxOverWindow } from './predictors/simple.js';
 import type { LoadPredictor } from './predictors/predictor.js';
 import { staticPolicySchema } from './static.js';
-import type { Policy } from './types.js';
+import type { Policy } from '../control/types.js';
 import { Vpa, vpaSchema } from './vpa.js';
 
 /** Every policy a spec can name, told apart by `name`. */
-export const policySchema = z.discriminatedUnion('name', [staticPolicySchema, hpaSchema, vpaSchema, infadapterSchema, msPlusSchema]);
+export const policySchema = z.discriminatedUnion('name', [staticPolicySchema, hpaSchema, vpaSchema, infadapterSchema, msPlusSchema, modulePolicySchema]);
 
 export type PolicySpec = z.infer<typeof policySchema>;
 
 /** What building a policy needs to know of the world, as plain data. */
 export interface PolicyContext {
   metricWindowSeconds: number;
-  /** The variants behind these deployments (accuracy, model load time). */
-  variants(deployments: string[]): VariantInfo[];
+  /**
+   * The variants behind these deployments (accuracy, model load time); with `capacitySloMs`, each
+   * with its capacity at that P99 SLO from its profile's capacity data (missing data is an InputError).
+   */
+  variants(deployments: string[], capacitySloMs?: number): VariantInfo[];
 }
 
 /** InfAdapter's forecast: the shipped LSTM or a stand-in, each with the margin. */
@@ -28,8 +32,8 @@ function infadapterPredictor(kind: 'lstm' | 'ewma' | 'max', margin: number): Loa
   return { name: 'max-600s', predict: (history) => max.predict(history) * (1 + margin) };
 }
 
-/** The controller a spec names; null for static (nothing ever changes). */
-export function createPolicy(spec: PolicySpec, context: PolicyContext): Policy | null {
+/** The built-in controller a spec names; null for static (nothing ever changes). A module policy is loaded by experiment/policy-module.ts. */
+export function createPolicy(spec: Exclude<PolicySpec, { name: 'module' }>, context: PolicyContext): Policy | null {
   switch (spec.name) {
     case 'static':
       return null;
@@ -39,12 +43,13 @@ export function createPolicy(spec: PolicySpec, context: PolicyContext): Policy |
       return new Vpa(spec);
     case 'infadapter':
     case 'ms+':
-      return new InfAdapter(spec, context.variants(spec.deployments), infadapterPredictor(spec.predictor, spec.margin));
+      return new InfAdapter(spec, context.variants(spec.deployments, spec.capacitySloMs), infadapterPredictor(spec.predictor, spec.margin));
   }
 }
 
-/** The deployments a policy acts on. */
-export function policyTargets(spec: PolicySpec): string[] {
+/** The deployments a policy acts on; null: any (a module policy that does not name them). */
+export function policyTargets(spec: PolicySpec): string[] | null {
+  if (spec.name === 'module') return spec.deployments ?? null;
   if ('deployments' in spec) return spec.deployments;
   return 'deployment' in spec ? [spec.deployment] : [];
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Action, DeploymentObservation, Observation, Policy } from './types.js';
+import type { Action, DeploymentObservation, Observation, Policy } from '../control/types.js';
 
 /**
  * Kubernetes' Vertical Pod Autoscaler for CPU, following kubernetes/autoscaler

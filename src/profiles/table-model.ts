@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
 import type { Uniform } from '../engine/random.js';
+import { csvLines } from '../io/csv-write.js';
 import { CsvTable } from './csv-table.js';
 import { lognormalCv, lognormalSampler, lognormalSigma, type LatencyModel } from './latency-model.js';
 
@@ -42,10 +43,18 @@ export function readProfileCsv(path: string): ProfilePoint[] {
 
 export function formatProfileCsv(points: ProfilePoint[]): string {
   const ms = (s: number) => (Number.isNaN(s) ? '' : String(Number((s * 1000).toFixed(4))));
-  const lines = points.map((p) =>
-    [p.variant, p.device, p.cores, p.batch, ms(p.mean), ms(p.p50), ms(p.p99), Number.isNaN(p.throughputRps) ? '' : Number(p.throughputRps.toFixed(3)), Number.isNaN(p.concurrency) ? '' : p.concurrency].join(','),
-  );
-  return `${[...PROFILE_COLUMNS, 'concurrency'].join(',')}\n${lines.join('\n')}\n`;
+  const rows = points.map((p) => [
+    p.variant,
+    p.device,
+    p.cores,
+    p.batch,
+    ms(p.mean),
+    ms(p.p50),
+    ms(p.p99),
+    Number.isNaN(p.throughputRps) ? '' : Number(p.throughputRps.toFixed(3)),
+    Number.isNaN(p.concurrency) ? '' : p.concurrency,
+  ]);
+  return csvLines([[...PROFILE_COLUMNS, 'concurrency'], ...rows]);
 }
 
 interface CorePoint {

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { CapacityComparison } from '../experiment/calibrate.js';
+import type { CapacityComparison } from '../profiles/capacity-data.js';
 
 /** Measured (points) against simulated (lines) capacity over cores, one panel per SLO. */
 export function capacityChart(rows: CapacityComparison[], title: string): TopLevelSpec {

@@ -1,9 +1,12 @@
+import { writeFileAtomic } from '../io/atomic-file.js';
+import type { Table } from './csv-table.js';
+
 /** A self-contained HTML report: a title, notes, tables and inline SVG figures. */
 export interface ReportSection {
   heading: string;
   /** Paragraphs of plain text (escaped). */
   text?: string[];
-  table?: { header: string[]; rows: (string | number)[][] };
+  table?: Table;
   /** SVG markup, inlined. */
   svg?: string;
 }
@@ -35,4 +38,8 @@ th:first-child, td:first-child { text-align: left; } figure { margin: 1em 0; ove
 ${body}
 </body></html>
 `;
+}
+
+export function writeHtmlReport(path: string, title: string, sections: ReportSection[]): void {
+  writeFileAtomic(path, htmlReport(title, sections));
 }

@@ -1,6 +1,6 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { packageRoot } from '../paths.js';
@@ -47,7 +47,24 @@ export function svgToPng(svg: string, scale = 2): Buffer {
 
 /** Writes `<path>.svg` and `<path>.png`, each atomically, and returns their paths. */
 export async function renderChart(spec: TopLevelSpec, pathWithoutExtension: string): Promise<{ svg: string; png: string }> {
-  const svgText = await chartToSvg(spec);
+  return writeSvgAndPng(await chartToSvg(spec), pathWithoutExtension);
+}
+
+/** Each chart's SVG markup; a chart left undefined draws nothing. */
+type Figures<Charts> = { [Name in keyof Charts]: Charts[Name] extends TopLevelSpec ? string : string | undefined };
+
+/** A report's figures: each chart drawn to `<dir>/<name>.svg` and `.png`; returns each SVG's markup by name, to inline in report.html. */
+export async function renderFigures<Charts extends Record<string, TopLevelSpec | undefined>>(dir: string, charts: Charts): Promise<Figures<Charts>> {
+  const figures: Record<string, string> = {};
+  for (const [name, chart] of Object.entries(charts)) {
+    if (chart === undefined) continue;
+    figures[name] = await chartToSvg(chart);
+    writeSvgAndPng(figures[name], join(dir, name));
+  }
+  return figures as Figures<Charts>;
+}
+
+function writeSvgAndPng(svgText: string, pathWithoutExtension: string): { svg: string; png: string } {
   const png = svgToPng(svgText);
   const paths = { svg: `${pathWithoutExtension}.svg`, png: `${pathWithoutExtension}.png` };
   writeFileAtomic(paths.svg, svgText);

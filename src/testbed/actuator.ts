@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { RandomStreams, type Uniform } from '../engine/random.js';
-import type { DeploymentObservation, PodObservation } from '../policies/types.js';
-import { pickServer, type ReplicaRouter } from './pick-server.js';
+import type { DeploymentObservation, PodObservation } from '../control/types.js';
+import { pickReplica, type ReplicaRouter } from '../cluster/router.js';
 import { startServer, type RunningServer, type ServerOptions } from './server-process.js';
 
 /** Linux reports process CPU time in clock ticks of 1/100 s. */
@@ -55,6 +55,9 @@ interface RealPod {
   sample: { usage: number | null; rps: number; time: number; window: number; cpu: number; served: number } | null;
 }
 
+const isServing = (pod: RealPod) => pod.server !== null && !pod.terminating;
+const serverOutstanding = (pod: RealPod) => pod.outstanding;
+
 /**
  * A deployment made of real model-server processes: what the simulated Deployment is to the
  * simulator. It carries out the same actions (scale; resize and replace by recreate or rolling
@@ -99,9 +102,8 @@ export class RealDeployment {
 
   /** A ready server's port, picked by the deployment's router; null while none is ready. */
   pick(): number | null {
-    const ready = this.ready();
-    if (ready.length === 0) return null;
-    const pod = pickServer(this.router, ready, this.turn++, this.uniform);
+    const pod = pickReplica(this.router, this.pods, isServing, serverOutstanding, this.turn++, this.uniform);
+    if (pod === null) return null;
     pod.outstanding++;
     return (pod.server as RunningServer).port;
   }

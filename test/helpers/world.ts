@@ -1,3 +1,6 @@
+import { SimulatedControlPlane } from '../../src/cluster/control-plane.js';
+import { ControlLoop } from '../../src/control/loop.js';
+import type { Policy } from '../../src/control/types.js';
 import { RandomStreams } from '../../src/engine/random.js';
 import { Simulator } from '../../src/engine/simulator.js';
 import { buildWorld, type World } from '../../src/experiment/build.js';
@@ -32,6 +35,18 @@ export class TestWorld {
     );
     this.world = buildWorld(full, this.sim, new RandomStreams(full.seed), this.metrics, (f) => f);
     this.metrics.start();
+  }
+
+  /** Starts a policy on this world, metrics-server scraping at `scrapeOffsetSeconds` (undefined: the default) every 15 s. */
+  control(policy: Policy, scrapeOffsetSeconds?: number): ControlLoop {
+    const noVariants = () => {
+      throw new Error('no variants in a test world');
+    };
+    const plane = new SimulatedControlPlane(this.sim, this.world.deployments, this.world.service, () => this.metrics.arrived, 15, noVariants, scrapeOffsetSeconds);
+    const loop = new ControlLoop(plane, plane, [{ policy, targets: null }]);
+    plane.start();
+    loop.start();
+    return loop;
   }
 
   /** Sends a request at time `at` with an optional SLO; returns its id. */

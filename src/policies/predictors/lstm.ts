@@ -7,8 +7,9 @@ import type { LoadPredictor } from './predictor.js';
 import { blockMaxima, ewmaOf, maxOfRange } from './simple.js';
 
 /**
- * LSTM load predictors with weights trained by `servesim train-predictors` (train.ts). The forward
- * pass is plain TypeScript so that policies load no machine-learning library at run time.
+ * LSTM load predictors with weights trained by `servesim train-predictors`
+ * (src/experiment/train-predictors.ts). The forward pass is plain TypeScript so that policies
+ * load no machine-learning library at run time.
  */
 
 export const LSTM_FILE_FORMAT = 'servesim-lstm/1';

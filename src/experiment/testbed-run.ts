@@ -1,0 +1,147 @@
+import { cpus } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
+import type { DeploymentSpec, StageSpec } from '../cluster/schema.js';
+import { InputError } from '../errors.js';
+import { RandomStreams } from '../engine/random.js';
+import { ControlLoop } from '../control/loop.js';
+import type { WindowRow } from '../metrics/timeseries.js';
+import { RealDeployment } from '../testbed/actuator.js';
+import { RealControlPlane, TimerClock, type ModelFor } from '../testbed/control-plane.js';
+import { replay } from '../testbed/load-generator.js';
+import { CNN_VARIANTS, ensureModel, testbedVariant } from '../testbed/onnx-model.js';
+import { RealStage } from '../testbed/real-stage.js';
+import { openArrivals } from '../workload/workload.js';
+import { serviceTimeCapacity } from '../profiles/service-time-source.js';
+import { createPolicies, policyLabel } from './policies.js';
+import { summarizeReal, type CapacitySample } from './real-metrics.js';
+import type { Spec } from './spec.js';
+import type { Summary } from './summary.js';
+
+/** Seconds a request may take before it counts as dropped (InfAdapter's dispatcher timeout). */
+const TIMEOUT_SECONDS = 30;
+
+/**
+ * The one stage the testbed runs: the target pipeline's only stage, or a one-stage pipeline around
+ * the target deployment (as the simulator wraps a lone deployment, src/experiment/build.ts). Every
+ * deployment must be in it: one that no request reaches would hold cores for nothing.
+ */
+function testbedStage(spec: Spec): StageSpec {
+  const target = spec.workload.target ?? spec.pipelines?.[0]?.name ?? spec.deployments[0].name;
+  const pipeline = spec.pipelines?.find((p) => p.name === target);
+  if (pipeline !== undefined && pipeline.stages.length !== 1) {
+    throw new InputError(`testbed run: pipeline "${pipeline.name}" has ${pipeline.stages.length} stages; the testbed runs one stage (its variants behind one router)`);
+  }
+  const stage: StageSpec = pipeline?.stages[0] ?? { name: target, deployments: [target], router: 'weighted-round-robin' };
+  const outside = spec.deployments.filter((d) => !stage.deployments.includes(d.name)).map((d) => d.name);
+  if (outside.length > 0) throw new InputError(`testbed run: deployments ${outside.join(', ')} are not in stage "${stage.name}"; the testbed runs that stage's deployments only`);
+  return stage;
+}
+
+/**
+ * Runs a spec on real model servers: each deployment of the one stage (see testbedStage) is a set
+ * of server processes (its profile's variant must be a testbed model, e.g. cnn-m) with its cores
+ * and batching, one-core servers pinned round the machine's CPUs; the spec's arrivals are replayed
+ * open-loop from this process, split across the deployments by the stage's router and weights and
+ * within each over its ready servers by its own router. A policy acts on them through the same
+ * actions as in the simulator (see apply-action.ts), at its interval in wall-clock time, reading
+ * metrics sampled from /proc. Writes the same summary and time-series rows as `servesim run`.
+ */
+export async function testbedRun(
+  spec: Spec,
+  modelsDir: string,
+  resolve: (file: string) => string,
+  resolveModule: (file: string) => string = (file) => resolvePath(file),
+): Promise<{ summary: Summary; rows: WindowRow[]; latenciesMs: number[] }> {
+  const stageSpec = testbedStage(spec);
+  const specs = stageSpec.deployments.map((name) => spec.deployments.find((d) => d.name === name) as DeploymentSpec);
+  for (const d of specs) {
+    const i = spec.deployments.indexOf(d);
+    if (testbedVariant(d.profile?.variant) === undefined) throw new InputError(`testbed run: deployments[${i}].profile.variant must be a testbed model (${CNN_VARIANTS.map((v) => v.name).join(', ')})`);
+  }
+  if (spec.duration === undefined) throw new InputError('testbed run: expected a duration (seconds of real load)');
+  const modelFor: ModelFor = (name) => {
+    const variant = testbedVariant(name);
+    if (variant === undefined) throw new InputError(`testbed run: variant "${name}" is not a testbed model (${CNN_VARIANTS.map((v) => v.name).join(', ')})`);
+    return { model: ensureModel(variant, modelsDir), imageSize: variant.imageSize };
+  };
+  const streams = new RandomStreams(spec.seed);
+  const arrivals = openArrivals(spec.workload, streams, spec.workload.trace && resolve(spec.workload.trace.file));
+  const times: number[] = [];
+  for (let t = arrivals.next(); t < spec.duration; t = arrivals.next()) times.push(t);
+
+  const policies = await createPolicies(
+    spec,
+    {
+      metricWindowSeconds: spec.metricsServer.scrapeSeconds,
+      variants: (names, capacitySloMs) =>
+        names.map((name) => {
+          const d = specs.find((x) => x.name === name);
+          if (d === undefined) throw new InputError(`policy on "${name}": no deployment "${name}" in stage "${stageSpec.name}"`);
+          if (d.accuracy === undefined) throw new InputError(`policy on "${name}": deployment "${name}" has no accuracy (testbed models have none of their own: give one)`);
+          // The spec's model load time, not the measured one, so the policy decides from the same inputs as in `servesim run`.
+          return { deployment: name, variant: d.profile?.variant as string, accuracy: d.accuracy, loadSeconds: d.lifecycle.modelLoadSeconds, capacity: capacitySloMs === undefined ? undefined : serviceTimeCapacity(d, capacitySloMs, resolve) };
+        }),
+    },
+    resolveModule,
+  );
+
+  const wallStart = performance.now();
+  let origin = performance.now();
+  const now = () => (performance.now() - origin) / 1000;
+  let serversStarted = 0;
+  const pinTurn = () => serversStarted++;
+  const deployments = specs.map((d) => {
+    const { model, imageSize } = modelFor(d.profile?.variant as string);
+    return new RealDeployment(d.name, { model, imageSize, maxBatch: d.batching?.maxBatch ?? 1, maxWaitMs: (d.batching?.maxWaitSeconds ?? 0) * 1000 }, d.cores, now, cpus().length, {
+      variant: d.profile?.variant,
+      accuracy: d.accuracy ?? null,
+      router: d.router,
+      uniform: streams.uniform(`route:${d.name}`),
+      pinTurn,
+    });
+  });
+  // The same stream names as the simulator's (src/experiment/build.ts, src/cluster/deployment.ts).
+  const stage = new RealStage(stageSpec.name, deployments, stageSpec.router, stageSpec.weights, streams.uniform('route:pipeline'));
+  const clock = new TimerClock(now);
+  const plane = new RealControlPlane(clock, stage, modelFor);
+  const loop = new ControlLoop(clock, plane, policies, (d) => (stageSpec.deployments.includes(d) ? stageSpec.name : undefined));
+  const capacity = new Map<string, CapacitySample[]>(deployments.map((d) => [d.name, []]));
+  try {
+    // The spec's initial replicas are up before the load starts, as they are at time 0 in the simulator.
+    specs.forEach((d, i) => deployments[i].scaleTo(d.replicas));
+    await Promise.all(deployments.map((d) => d.settled()));
+    origin = performance.now();
+    const record = (at: number) => {
+      for (const d of deployments) {
+        const o = d.observe();
+        capacity.get(d.name)?.push({ t: now(), replicas: o.replicas, ready: o.readyReplicas, cores: d.allocatedCores() });
+      }
+      clock.at(at + spec.window, () => record(at + spec.window));
+    };
+    record(0);
+    if (policies.length > 0) {
+      plane.startScraping(spec.metricsServer.scrapeSeconds, spec.metricsServer.scrapeOffsetSeconds);
+      loop.start();
+    }
+    const pick = () => {
+      plane.recordArrival();
+      return stage.pick();
+    };
+    // A failure in the control loop is reported once the replay ends (its requests are bounded by the spec's duration and the timeout).
+    const responses = await replay(pick, '/infer', times, TIMEOUT_SECONDS, (r) => stage.finished(r.deployment, r.port, r.ok));
+    clock.stop();
+    if (clock.failure !== null) throw clock.failure;
+    for (const d of deployments) {
+      const o = d.observe();
+      capacity.get(d.name)?.push({ t: now(), replicas: o.replicas, ready: o.readyReplicas, cores: d.allocatedCores() });
+    }
+    const records = deployments.map((d) => ({ name: d.name, capacity: capacity.get(d.name) as CapacitySample[], accuracy: d.observe().accuracy }));
+    const latenciesMs = responses.filter((r) => r.ok).map((r) => (r.received - r.sent) * 1000);
+    const solveSeconds = policies.flatMap((p) => p.policy.solveSeconds ?? []);
+    const control = { policy: policyLabel(policies), reconfigurations: loop.reconfigurations, solveSeconds: solveSeconds.length > 0 ? solveSeconds : undefined };
+    return { ...summarizeReal(spec, responses, records, control, (performance.now() - wallStart) / 1000), latenciesMs };
+  } finally {
+    clock.stop();
+    await Promise.all(deployments.map((d) => d.stopAll()));
+  }
+}

@@ -1,0 +1,235 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { max, mean, min } from 'simple-statistics';
+import { RandomStreams } from '../engine/random.js';
+import { validateSpec } from './load-spec.js';
+import { runSpec } from './run.js';
+import { specPolicies, type Spec, type SpecInput } from './spec.js';
+import { writeProfileCapacity } from './capacity.js';
+import { nearestRankQuantileSorted as quantile } from '../metrics/quantile.js';
+import { packageRoot } from '../paths.js';
+import { formatProfileCsv } from '../profiles/table-model.js';
+import { poissonArrivals } from '../workload/arrivals.js';
+import { replay } from '../testbed/load-generator.js';
+import { ensureModel, testbedVariant, type CnnVariant } from '../testbed/onnx-model.js';
+import { profileModels } from '../testbed/profiler.js';
+import { startServer, type RunningServer } from '../testbed/server-process.js';
+import { testbedRun } from './testbed-run.js';
+
+export interface ValidationConfig {
+  name: string;
+  variant: CnnVariant;
+  cores: number;
+  /** Offered load as a fraction of the pod's measured capacity (1 / mean service time). */
+  utilisation: number;
+  durationSeconds: number;
+}
+
+/** Latencies (ms) of one configuration, simulated and real, for the CDF plot. */
+export interface LatencySamples {
+  config: string;
+  sim: number[];
+  real: number[];
+}
+
+/** Replicas over time (per window) in the autoscaling run, simulated and real. */
+export interface ReplicaSeries {
+  t: number[];
+  sim: number[];
+  real: number[];
+}
+
+export interface ValidationRow {
+  config: string;
+  metric: string;
+  sim: number;
+  real: number;
+  errorPct: number;
+}
+
+const row = (config: string, metric: string, sim: number, real: number): ValidationRow => ({
+  config,
+  metric,
+  sim,
+  real,
+  errorPct: real === 0 ? (sim === 0 ? 0 : 100) : (100 * (sim - real)) / real,
+});
+
+/** Latency summary in ms and throughput over the busy period of a set of (send, receive) pairs. */
+function measure(pairs: { sent: number; received: number }[]): { p50: number; p99: number; throughput: number } {
+  const latencies = pairs.map((p) => (p.received - p.sent) * 1000).sort((a, b) => a - b);
+  const first = min(pairs.map((p) => p.sent));
+  const last = max(pairs.map((p) => p.received));
+  return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), throughput: pairs.length / (last - first) };
+}
+
+/** The simulator's view of a server, measured on it: a profile file and the network hop. */
+interface Calibration {
+  profile: string;
+  meanServiceMs: number;
+  hopSeconds: number;
+}
+
+/**
+ * The server's service time from 100 sequential requests (inference plus its own per-request
+ * work: the sequential round trip less the inference time and a ping's round trip, on the same
+ * core), and the loopback round trip from 200 pings.
+ */
+async function calibrate(server: RunningServer, variant: CnnVariant, cores: number): Promise<Calibration> {
+  const sequential = async (path: string, count: number) => {
+    const out = [];
+    for (let i = 0; i < count; i++) out.push(...(await replay(server.port, path, [0], 30)));
+    return out;
+  };
+  const pings = (await sequential('/ping', 200)).map((r) => (r.received - r.sent) * 1000).sort((a, b) => a - b);
+  const runs = await sequential('/infer', 100);
+  const overheadMs = Math.max(0, quantile(runs.map((r) => (r.received - r.sent) * 1000 - r.serviceMs).sort((a, b) => a - b), 0.5) - quantile(pings, 0.5));
+  const service = runs.map((r) => r.serviceMs + overheadMs).sort((a, b) => a - b);
+  const meanServiceMs = mean(service);
+  const profile = join(mkdtempSync(join(tmpdir(), 'servesim-validate-')), 'profile.csv');
+  writeFileSync(
+    profile,
+    formatProfileCsv([
+      { variant: variant.name, device: 'cpu', cores, batch: 1, mean: meanServiceMs / 1000, p50: quantile(service, 0.5) / 1000, p99: quantile(service, 0.99) / 1000, throughputRps: 1000 / meanServiceMs, concurrency: 1 },
+    ]),
+  );
+  return { profile, meanServiceMs, hopSeconds: quantile(pings, 0.5) / 2000 };
+}
+
+/** One steady-state configuration, for real and in the simulator calibrated in the same run, on the same Poisson arrival times. */
+export async function validateConfig(config: ValidationConfig, modelsDir: string, seed: number): Promise<{ rows: ValidationRow[]; latencies: LatencySamples }> {
+  const model = ensureModel(config.variant, modelsDir);
+  const server = await startServer({ model, imageSize: config.variant.imageSize, cores: config.cores, maxBatch: 1, maxWaitMs: 0, cpus: config.cores === 1 ? '1' : undefined });
+  let calibration: Calibration;
+  let real: { sent: number; received: number }[];
+  let rate: number;
+  try {
+    calibration = await calibrate(server, config.variant, config.cores);
+    rate = (config.utilisation * 1000) / calibration.meanServiceMs;
+    const arrivals = poissonArrivals(new RandomStreams(seed).uniform('arrivals'), rate);
+    const times: number[] = [];
+    for (let t = arrivals.next(); t < config.durationSeconds; t = arrivals.next()) times.push(t);
+    real = (await replay(server.port, '/infer', times, 30)).filter((r) => r.ok);
+  } finally {
+    await server.stop();
+  }
+  const simulated: { sent: number; received: number }[] = [];
+  await runSpec(
+    validateSpec(
+      {
+        name: config.name,
+        seed,
+        duration: config.durationSeconds,
+        drain: true,
+        workload: { arrivals: { process: 'poisson', rate } },
+        network: { hop: { dist: 'deterministic', value: calibration.hopSeconds } },
+        deployments: [{ name: 'server', replicas: 1, cores: config.cores, concurrency: 1, profile: { file: calibration.profile, variant: config.variant.name } }],
+      },
+      config.name,
+    ),
+    { requestLog: (r, _w, status, end) => status === 'completed' && simulated.push({ sent: r.arrivalTime, received: end }) },
+  );
+  const s = measure(simulated);
+  const r = measure(real);
+  const ms = (pairs: { sent: number; received: number }[]) => pairs.map((p) => (p.received - p.sent) * 1000);
+  return {
+    rows: [row(config.name, 'p50_ms', s.p50, r.p50), row(config.name, 'p99_ms', s.p99, r.p99), row(config.name, 'throughput_rps', s.throughput, r.throughput)],
+    latencies: { config: config.name, sim: ms(simulated), real: ms(real) },
+  };
+}
+
+/**
+ * The autoscaling configuration: HPA (CPU, 50% target, 1–2 replicas, 15 s sync) scaling one-core
+ * servers through a bursty Twitter segment, scaled to this machine, run for real and simulated
+ * with the same spec, calibrated in the same run. Compares SLO violations, mean replicas and P99.
+ */
+export async function validateAutoscaling(variant: CnnVariant, modelsDir: string, seed: number, durationSeconds: number): Promise<{ rows: ValidationRow[]; replicas: ReplicaSeries }> {
+  const model = ensureModel(variant, modelsDir);
+  const server = await startServer({ model, imageSize: variant.imageSize, cores: 1, maxBatch: 1, maxWaitMs: 0, cpus: '1' });
+  let calibration: Calibration;
+  try {
+    calibration = await calibrate(server, variant, 1);
+  } finally {
+    await server.stop();
+  }
+  // The burst of InfAdapter's segment (about 45 → 220 requests/s at 1,301,550) scaled so that its
+  // peak needs about 1.5 servers.
+  const capacity = 1000 / calibration.meanServiceMs;
+  const input: SpecInput = {
+    name: 'hpa-twitter-burst',
+    seed,
+    duration: durationSeconds,
+    window: 5,
+    workload: {
+      trace: { file: join(packageRoot, 'traces/twitter_2021_08/twitter_per_second.csv'), start: 1_301_550 - durationSeconds / 3, duration: durationSeconds, scale: (1.5 * capacity) / 230 },
+      arrivals: { process: 'poisson-within-second' },
+      slo: 0.05,
+    },
+    network: { hop: { dist: 'deterministic', value: calibration.hopSeconds } },
+    deployments: [{ name: 'server', replicas: 1, cores: 1, queue: 'per-replica', concurrency: 1, profile: { file: calibration.profile, variant: variant.name } }],
+    policy: { name: 'hpa', deployment: 'server', metric: 'cpu', targetUtilization: 0.5, minReplicas: 1, maxReplicas: 2 },
+  };
+  const spec: Spec = validateSpec(input, 'autoscaling validation');
+  const meanReplicas = (rows: { replicas: number }[]) => mean(rows.map((r) => r.replicas));
+  const real = await testbedRun(spec, modelsDir, (f) => f);
+  const simRows: { t: number; replicas: number }[] = [];
+  const sim = await runSpec(spec, { onRow: (r) => simRows.push(r) });
+  const name = `hpa-${variant.name}-burst`;
+  return {
+    rows: [
+      row(name, 'slo_violation_rate', sim.sloViolationRate ?? 0, real.summary.sloViolationRate ?? 0),
+      row(name, 'mean_replicas', meanReplicas(simRows), meanReplicas(real.rows)),
+      row(name, 'p99_ms', sim.latencyMs.p99 ?? 0, real.summary.latencyMs.p99 ?? 0),
+    ],
+    replicas: { t: simRows.map((r) => r.t), sim: simRows.map((r) => r.replicas), real: simRows.map((_, i) => real.rows[i]?.replicas ?? NaN) },
+  };
+}
+
+/** The example spec InfAdapter's validation runs: three testbed variants behind one stage. */
+export const INFADAPTER_TESTBED_SPEC = 'experiments/testbed/infadapter-cnn.json';
+
+/**
+ * The multi-variant configuration: InfAdapter choosing among cnn-s, cnn-m and cnn-l (and their
+ * cores) through a Twitter burst, run for real and simulated with the same spec, both from a
+ * profile of the three models at 1 and 2 cores taken in the same run, with its capacity data.
+ * Compares SLO violations, mean cores, accuracy and latency.
+ */
+export async function validateInfAdapter(modelsDir: string, seed: number): Promise<{ rows: ValidationRow[]; latencies: LatencySamples }> {
+  const input = JSON.parse(readFileSync(join(packageRoot, INFADAPTER_TESTBED_SPEC), 'utf8')) as SpecInput;
+  const variants = input.deployments.map((d) => testbedVariant(d.profile?.variant) as CnnVariant);
+  const points = await profileModels(
+    variants.map((variant) => ({ variant, path: ensureModel(variant, modelsDir) })),
+    { batches: [1], cores: [1, 2], runs: 100, warmup: 10 },
+  );
+  const profile = join(mkdtempSync(join(tmpdir(), 'servesim-validate-')), 'profile.csv');
+  writeFileSync(profile, formatProfileCsv(points));
+  input.seed = seed;
+  input.deployments = input.deployments.map((d) => ({ ...d, profile: { ...(d.profile as { variant: string }), file: profile } }));
+  input.workload.trace = { ...(input.workload.trace as NonNullable<SpecInput['workload']['trace']>), file: join(packageRoot, 'traces/twitter_2021_08/twitter_per_second.csv') };
+  const spec = validateSpec(input, INFADAPTER_TESTBED_SPEC);
+  // The profile's capacity data at the SLOs the spec's policies fit their capacity lines to, as `servesim profile` writes it.
+  const capacitySlosMs = [...new Set(specPolicies(spec).flatMap((p) => ('capacitySloMs' in p ? [p.capacitySloMs] : [])))];
+  await writeProfileCapacity(profile, capacitySlosMs, { seed });
+  const real = await testbedRun(spec, modelsDir, (f) => f);
+  const simulated: number[] = [];
+  const sim = await runSpec(spec, { requestLog: (r, _w, status, end) => status === 'completed' && simulated.push((end - r.arrivalTime) * 1000) });
+  const name = 'infadapter-cnn-burst';
+  return {
+    rows: [
+      row(name, 'slo_violation_rate', sim.sloViolationRate ?? 0, real.summary.sloViolationRate ?? 0),
+      row(name, 'mean_cores', sim.meanCores, real.summary.meanCores),
+      row(name, 'accuracy', sim.accuracy ?? 0, real.summary.accuracy ?? 0),
+      row(name, 'p50_ms', sim.latencyMs.p50 ?? 0, real.summary.latencyMs.p50 ?? 0),
+      row(name, 'p99_ms', sim.latencyMs.p99 ?? 0, real.summary.latencyMs.p99 ?? 0),
+    ],
+    latencies: { config: name, sim: simulated, real: real.latenciesMs },
+  };
+}
+
+export const VALIDATION_HEADER = ['config', 'metric', 'sim', 'real', 'error_pct'];
+
+/** One row of validation.csv. */
+export function validationCells(r: ValidationRow): string[] {
+  return [r.config, r.metric, r.sim.toFixed(4), r.real.toFixed(4), r.errorPct.toFixed(2)];
+}

@@ -1,0 +1,6 @@
+import { biathlon } from './biathlon/index.js';
+import { infadapter } from './infadapter/index.js';
+import type { Reproduction } from './reproduction.js';
+
+/** Every paper `servesim reproduce` knows, by the name it is called with. */
+export const REPRODUCTIONS: Record<string, Reproduction> = { infadapter, biathlon };

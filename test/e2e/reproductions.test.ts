@@ -1,0 +1,117 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { validateSpec } from '../../src/experiment/load-spec.js';
+import { csvText } from '../../src/report/csv-table.js';
+import { REPRODUCTIONS } from '../../src/reproductions/index.js';
+import { mergeOverride, overriddenSpec, readSpecFile } from '../../src/experiment/spec-variants.js';
+import { servesim, tempDir } from '../helpers/cli.js';
+
+describe('mergeOverride', () => {
+  const base = {
+    name: 'base',
+    seed: 1,
+    deployments: [
+      { name: 'a', replicas: 0, cores: 2, profile: { name: 'p', variant: 'a' } },
+      { name: 'b', replicas: 1, cores: 20 },
+    ],
+    policy: { name: 'infadapter', stage: 'classify', deployments: ['a', 'b'] },
+    weights: [0, 1],
+  };
+
+  it('merges objects key by key, replaces values and lists of values, and removes keys set to null', () => {
+    expect(mergeOverride(base, { seed: 2, weights: [1, 0], policy: { name: 'vpa', stage: null, deployments: null, deployment: 'a' } })).toEqual({
+      ...base,
+      seed: 2,
+      weights: [1, 0],
+      policy: { name: 'vpa', deployment: 'a' },
+    });
+  });
+
+  it('merges a list of named objects item by item on name, keeping the base order and appending new names', () => {
+    const merged = mergeOverride(base, { deployments: [{ name: 'b', replicas: 0 }, { name: 'c', replicas: 3 }, { name: 'a', profile: { variant: 'x' } }] });
+    expect((merged as typeof base).deployments).toEqual([
+      { name: 'a', replicas: 0, cores: 2, profile: { name: 'p', variant: 'x' } },
+      { name: 'b', replicas: 0, cores: 20 },
+      { name: 'c', replicas: 3 },
+    ]);
+  });
+
+  it('replaces a list when the override list is empty or not all named', () => {
+    expect(mergeOverride({ list: [{ name: 'a' }] }, { list: [] })).toEqual({ list: [] });
+    expect(mergeOverride({ list: [{ name: 'a', x: 1 }] }, { list: [{ x: 2 }] })).toEqual({ list: [{ x: 2 }] });
+  });
+
+  it('modifies neither argument', () => {
+    const before = structuredClone(base);
+    const override = { deployments: [{ name: 'a', replicas: 5 }], policy: { stage: null } };
+    const overrideBefore = structuredClone(override);
+    mergeOverride(base, override);
+    expect(base).toEqual(before);
+    expect(override).toEqual(overrideBefore);
+  });
+});
+
+describe('spec files with overrides', () => {
+  it('names the base of an override by its file name; a whole spec has none', () => {
+    expect(overriddenSpec('experiments/paper/biathlon/tick-price.exact.json')).toBe('experiments/paper/biathlon/tick-price.json');
+    expect(overriddenSpec('experiments/paper/infadapter/infadapter.ms+.json')).toBe('experiments/paper/infadapter/infadapter.json');
+    expect(overriddenSpec('experiments/paper/infadapter/infadapter.json')).toBeNull();
+  });
+
+  it('reads an override as its base with it applied, and a whole spec as it is', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'svc.json'), JSON.stringify({ name: 'svc', deployments: [{ name: 'd', replicas: 2 }] }));
+    writeFileSync(join(dir, 'svc.big.json'), JSON.stringify({ name: 'svc-big', deployments: [{ name: 'd', replicas: 8 }] }));
+    expect(readSpecFile(join(dir, 'svc.json'))).toEqual({ name: 'svc', deployments: [{ name: 'd', replicas: 2 }] });
+    expect(readSpecFile(join(dir, 'svc.big.json'))).toEqual({ name: 'svc-big', deployments: [{ name: 'd', replicas: 8 }] });
+  });
+
+  it("gives every paper's specs distinct names, each valid", () => {
+    for (const [name, reproduction] of Object.entries(REPRODUCTIONS)) {
+      expect(reproduction.name).toBe(name);
+      const specs = reproduction.specs();
+      expect(new Set(specs.map((s) => s.name)).size).toBe(specs.length);
+      for (const spec of specs) expect(() => validateSpec(spec, spec.name)).not.toThrow();
+    }
+    expect(REPRODUCTIONS.infadapter.specs().map((s) => s.name)).toEqual(['infadapter', 'ms+', 'vpa-18', 'vpa-34', 'vpa-50', 'vpa-101', 'vpa-152']);
+  });
+});
+
+describe('report CSV', () => {
+  it('quotes the fields that need it', () => {
+    expect(csvText({ header: ['policy', 'seed'], rows: [['my,run', 1], ['say "hi"', 2], ['plain', 0.5]] })).toBe('policy,seed\n"my,run",1\n"say ""hi""",2\nplain,0.5\n');
+  });
+});
+
+describe('servesim reproduce', () => {
+  it('--list prints each paper with its description, options and specs', () => {
+    const r = servesim('reproduce', '--list');
+    expect(r.status, r.stderr).toBe(0);
+    for (const reproduction of Object.values(REPRODUCTIONS)) {
+      expect(r.stdout).toContain(`${reproduction.name}: ${reproduction.description}`);
+      for (const option of reproduction.options) expect(r.stdout).toContain(option.flags);
+    }
+    expect(r.stdout).toContain('--seeds <n>');
+    expect(r.stdout).toContain('--cost-model <file>');
+    expect(r.stdout).toContain('specs: infadapter, ms+, vpa-18');
+  });
+
+  it.each([
+    [['reproduce', 'ipa'], 'servesim: reproduce: unknown paper "ipa"; expected one of infadapter, biathlon'],
+    [['reproduce'], 'servesim: reproduce: expected a paper (infadapter, biathlon) or --list'],
+    [['reproduce', 'infadapter', '--calibrate'], "error: unknown option '--calibrate'"],
+    [['reproduce', 'biathlon', '--seeds', '2'], "error: unknown option '--seeds'"],
+  ])('%j is bad input: exit 2, one line', (args, message) => {
+    const r = servesim(...args, '--out', tempDir());
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(message);
+  });
+
+  it('servesim run takes a variant file, its override applied to its base', () => {
+    const out = tempDir();
+    const r = servesim('run', 'experiments/paper/biathlon/tick-price.exact.json', '--out', out, '-q', '--set', 'duration=60');
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).name).toBe('tick-price-exact');
+  });
+});
