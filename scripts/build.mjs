@@ -2,9 +2,11 @@
 // of ES modules (start-up counts in whole-process timings). Type checking is `npm run typecheck`'s
 // job; `--types` also writes the library's declarations (dist/types/), as `npm install` does.
 import { execFileSync } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
+import { basename } from 'node:path';
 import { build } from 'esbuild';
 
-await build({
+const { metafile } = await build({
   entryPoints: { servesim: 'src/cli/main.ts', 'model-server': 'src/testbed/model-server.ts', index: 'src/index.ts' },
   outdir: 'dist',
   bundle: true,
@@ -19,7 +21,12 @@ await build({
   // Some bundled CommonJS packages call require(); give the ES module bundle one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
+  metafile: true,
 });
+
+// Chunk names carry a content hash: remove the chunks of earlier builds, which nothing loads any more.
+const current = new Set(Object.keys(metafile.outputs).map((file) => basename(file)));
+for (const file of readdirSync('dist')) if (file.endsWith('.js') && !current.has(file)) rmSync(`dist/${file}`);
 
 if (process.argv.includes('--types')) {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--declaration', '--emitDeclarationOnly', '--outDir', 'dist/types'], { stdio: 'inherit' });

@@ -53,6 +53,7 @@ export class GroupedTable {
         (group.get(columns[c]) as number[]).push(value);
       });
     }
+    if (key < 0) throw new InputError(`${file}: empty file, expected a header line with the key column "${keyColumn}"`);
   }
 
   get keys(): string[] {

@@ -7,9 +7,11 @@ import { readCsvRecords } from '../io/csv-records.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { csvLines } from '../io/csv-write.js';
 import { Biathlon, runExact } from '../approx/biathlon.js';
+import { predictionProblem } from '../approx/models/checks.js';
 import type { ModelFunction } from '../approx/qmc.js';
 import { GroupedTable, parseQueries, tableShape } from '../approx/table.js';
 import { parseSeed } from './flags.js';
+import { isFile } from './paths.js';
 
 export interface ApproxFlags {
   table: string;
@@ -24,22 +26,50 @@ export interface ApproxFlags {
   quiet?: boolean;
 }
 
-/** A user's model module: `task` ("regression" or "classification") and `predict(rows) → outputs`. */
-async function loadModel(file: string): Promise<ModelFunction> {
+/** The request being served, for messages about what the model did with it. */
+interface Serving {
+  key: string;
+  line: number;
+}
+
+/**
+ * A user's model module: `task` ("regression" or "classification") and `predict(rows) → outputs`.
+ * Whatever goes wrong in it, loading or predicting, is one line naming the module (and the request).
+ */
+async function loadModel(file: string, requestsFile: string, serving: { current: Serving | null }): Promise<ModelFunction> {
   if (!existsSync(file)) throw new InputError(`--model: no such file "${file}"`);
-  const module = (await import(pathToFileURL(resolve(file)).href)) as { task?: unknown; predict?: unknown };
+  if (!isFile(file)) throw new InputError(`--model: "${file}" is a directory, expected an ES module file`);
+  let module: { task?: unknown; predict?: unknown };
+  try {
+    module = (await import(pathToFileURL(resolve(file)).href)) as typeof module;
+  } catch (error) {
+    throw new InputError(`--model ${file}: cannot load the module (${firstLine(error)})`);
+  }
   if (module.task !== 'regression' && module.task !== 'classification') throw new InputError(`${file}: expected \`export const task = "regression"\` or "classification"`);
   if (typeof module.predict !== 'function') throw new InputError(`${file}: expected \`export function predict(rows)\` returning one number per row`);
-  const predictRows = module.predict as (rows: number[][]) => number[];
+  const task = module.task;
+  const predictRows = module.predict as (rows: number[][]) => unknown;
+  const where = () => (serving.current === null ? '' : ` on request "${serving.current.key}" (${requestsFile}:${serving.current.line})`);
   return {
-    task: module.task,
+    task,
     predict(x, rows, out) {
       const inputs = x.length / rows;
-      const outputs = predictRows(Array.from({ length: rows }, (_, r) => Array.from(x.subarray(r * inputs, (r + 1) * inputs))));
-      for (let r = 0; r < rows; r++) out[r] = outputs[r];
+      let outputs: unknown;
+      try {
+        outputs = predictRows(Array.from({ length: rows }, (_, r) => Array.from(x.subarray(r * inputs, (r + 1) * inputs))));
+      } catch (error) {
+        throw new InputError(`--model ${file}: predict threw${where()}: ${firstLine(error)}`);
+      }
+      // NaN or missing outputs would pass silently into the estimate and the meet rate.
+      const problem = predictionProblem(outputs, rows, task);
+      if (problem !== null) throw new InputError(`--model ${file}${where()}: ${problem}`);
+      const values = outputs as ArrayLike<number>;
+      for (let r = 0; r < rows; r++) out[r] = values[r];
     },
   };
 }
+
+const firstLine = (error: unknown) => (error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error)).split('\n')[0];
 
 function parseNumber(text: string, flag: string, min: number, max: number): number {
   const value = Number(text);
@@ -57,11 +87,15 @@ export async function approxCommand(flags: ApproxFlags): Promise<void> {
   const tau = parseNumber(flags.tau, '--tau', 0, 1);
   const delta = parseNumber(flags.delta, '--delta', 0, Infinity);
   const seed = parseSeed(flags.seed ?? '1');
-  for (const [flag, file] of [['--table', flags.table], ['--requests', flags.requests]]) if (!existsSync(file)) throw new InputError(`${flag}: no such file "${file}"`);
-  const model = await loadModel(flags.model);
+  for (const [flag, file] of [['--table', flags.table], ['--requests', flags.requests]]) {
+    if (!existsSync(file)) throw new InputError(`${flag}: no such file "${file}"`);
+    if (!isFile(file)) throw new InputError(`${flag}: "${file}" is a directory, expected a CSV file`);
+  }
+  const serving: { current: Serving | null } = { current: null };
+  const model = await loadModel(flags.model, flags.requests, serving);
   if (model.task === 'regression' && delta === 0) throw new InputError(`--delta: ${flags.model} is a regression model; give the output error it may make (δ > 0)`);
   const table = new GroupedTable(flags.table, flags.key, [...new Set(queries.map((q) => q.column))]);
-  const requests: { key: string; fixed: number[] }[] = [];
+  const requests: { key: string; fixed: number[]; line: number }[] = [];
   let fixedCount = -1;
   for (const record of readCsvRecords(flags.requests)) {
     if (record.line === 1) {
@@ -71,8 +105,10 @@ export async function approxCommand(flags: ApproxFlags): Promise<void> {
     }
     const fixed = record.fields.slice(1).map(Number);
     if (fixed.length !== fixedCount || fixed.some((v) => !Number.isFinite(v))) throw new InputError(`${flags.requests}: line ${record.line}: expected ${fixedCount} numeric features after the key`);
-    requests.push({ key: record.fields[0], fixed });
+    requests.push({ key: record.fields[0], fixed, line: record.line });
   }
+  if (fixedCount < 0) throw new InputError(`${flags.requests}: empty file, expected a header line ("${flags.key}", then the fixed features)`);
+  if (requests.length === 0) throw new InputError(`${flags.requests}: no requests after the header line`);
   const shape = tableShape(queries, fixedCount);
   const u = new RandomStreams(seed).uniform('approx');
   const engine = new Biathlon(model, shape, { tau, delta }, queries.map(() => 1));
@@ -80,7 +116,8 @@ export async function approxCommand(flags: ApproxFlags): Promise<void> {
   let met = 0;
   let exactSeconds = 0;
   let approxSeconds = 0;
-  for (const { key, fixed } of requests) {
+  for (const { key, fixed, line } of requests) {
+    serving.current = { key, line };
     const request = table.request(key, queries, fixed, u);
     const exact = runExact(model, shape, request);
     const result = engine.run(request, u);

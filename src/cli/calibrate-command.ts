@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { csvLines } from '../io/csv-write.js';
+import { writeResultFolder, type FolderLayout } from '../io/result-folder.js';
 import { mean, median } from 'simple-statistics';
 import { calibrateInfAdapter, compareWithTable, profilePoints, relativeError, type CapacityComparison, type CvChoice } from '../experiment/calibrate.js';
 import { packageRoot } from '../paths.js';
@@ -49,23 +50,40 @@ export async function calibrateCommand(target: string, flags: CalibrateFlags): P
   const variants = parseList('--variants', flags.variants, (v) => VARIANTS.includes(v), `a comma-separated list of ${VARIANTS.join(', ')}`);
   const cores = parseList('--cores', flags.cores, (c) => /^([1-9]|1[0-9]|20)$/.test(c), 'a comma-separated list of core counts 1–20')?.map(Number);
   const table = join(packageRoot, 'profiles/infadapter/capacity_result_Feb_21.csv');
-  const fitting = flags.quiet ? null : await startProgress('fitting');
-  const { pods, cvs } = await calibrateInfAdapter(table, { seed, variants, cores, onProgress: fitting?.update });
-  fitting?.stop();
-  mkdirSync(flags.out, { recursive: true });
-  const profileFile = resolve(flags.writeProfile ?? join(flags.out, 'infadapter_calibrated_service_times.csv'));
-  writeFileAtomic(profileFile, formatProfileCsv(profilePoints(pods)));
-  writeFileAtomic(join(flags.out, 'infadapter_cv.csv'), csvLines([['variant', 'cv', 'informative_cells', 'pooled'], ...cvs.map((c) => [c.variant, c.cv, c.informativeCells, String(c.pooled)])]));
-  const comparing = flags.quiet ? null : await startProgress('comparing');
-  const comparison = await compareWithTable(table, profileFile, { seed, variants, cores, onProgress: comparing?.update });
-  comparing?.stop();
-  writeFileAtomic(join(flags.out, 'infadapter_capacity.csv'), csvLines([HEADER, ...comparison.map(comparisonRow)]));
-  await renderChart(
-    capacityChart(comparison, 'ResNet pod capacity: InfAdapter measurements (points) and servesim capacity (lines); fitted to saturation and 750 ms'),
-    join(flags.out, 'infadapter_capacity'),
-  );
+  const writeProfile = flags.writeProfile === undefined ? undefined : resolve(flags.writeProfile);
+  const { comparison, cvs } = await writeResultFolder(flags.out, CALIBRATION_FOLDER, async (dir) => {
+    const fitting = flags.quiet ? null : await startProgress('fitting');
+    const { pods, cvs } = await calibrateInfAdapter(table, { seed, variants, cores, onProgress: fitting?.update });
+    fitting?.stop();
+    // The comparison reads the profile from the folder; one meant for elsewhere (--write-profile) is written there once all else is.
+    const profile = formatProfileCsv(profilePoints(pods));
+    const stagedProfile = join(dir, PROFILE_FILE);
+    writeFileAtomic(stagedProfile, profile);
+    writeFileAtomic(join(dir, 'infadapter_cv.csv'), csvLines([['variant', 'cv', 'informative_cells', 'pooled'], ...cvs.map((c) => [c.variant, c.cv, c.informativeCells, String(c.pooled)])]));
+    const comparing = flags.quiet ? null : await startProgress('comparing');
+    const comparison = await compareWithTable(table, stagedProfile, { seed, variants, cores, onProgress: comparing?.update });
+    comparing?.stop();
+    await renderChart(
+      capacityChart(comparison, 'ResNet pod capacity: InfAdapter measurements (points) and servesim capacity (lines); fitted to saturation and 750 ms'),
+      join(dir, 'infadapter_capacity'),
+    );
+    writeFileAtomic(join(dir, CALIBRATION_FOLDER.marker), csvLines([HEADER, ...comparison.map(comparisonRow)]));
+    if (writeProfile !== undefined) {
+      writeFileAtomic(writeProfile, profile);
+      rmSync(stagedProfile);
+    }
+    return { comparison, cvs };
+  });
   if (!flags.quiet) process.stdout.write(`${summarize(comparison, cvs, flags.out)}`);
 }
+
+const PROFILE_FILE = 'infadapter_calibrated_service_times.csv';
+
+/** A calibration's folder: the comparison (its marker), the cvs, the plot and, without --write-profile, the profile. */
+const CALIBRATION_FOLDER: FolderLayout = {
+  marker: 'infadapter_capacity.csv',
+  isResult: (name, isDirectory) => !isDirectory && [PROFILE_FILE, 'infadapter_cv.csv', 'infadapter_capacity.csv', 'infadapter_capacity.svg', 'infadapter_capacity.png'].includes(name),
+};
 
 function summarize(comparison: CapacityComparison[], cvs: CvChoice[], out: string): string {
   const errors = (rows: CapacityComparison[]) => rows.map(relativeError).filter((e): e is number => e !== null);

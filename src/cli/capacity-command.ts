@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { measureCapacity } from '../experiment/capacity.js';
+import { MAX_POD_CORES, measureCapacity } from '../experiment/capacity.js';
 import { NAMED_PROFILES, type ProfileRef } from '../profiles/registry.js';
 import { parseCapacityMethod, parseSeed } from './flags.js';
 
@@ -14,15 +14,18 @@ export interface CapacityFlags {
   json?: boolean;
 }
 
-function positive(flag: string, text: string): number {
-  const value = Number(text);
+/** A positive decimal number (not hex, binary or `Infinity`), at most `max`. */
+function positive(flag: string, text: string, max = Number.MAX_VALUE): number {
+  const value = /^\+?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(text) ? Number(text) : NaN;
   if (!(value > 0) || !Number.isFinite(value)) throw new InputError(`${flag}: expected a positive number, got "${text}"`);
+  if (value > max) throw new InputError(`${flag}: expected at most ${max}, got "${text}"`);
   return value;
 }
 
 /** `servesim capacity`: the highest Poisson rate one pod sustains with its P99 within the SLO. */
 export async function capacityCommand(flags: CapacityFlags): Promise<void> {
-  const cores = positive('--cores', flags.cores);
+  // A pod runs on one machine: MAX_POD_CORES is more than any has (src/experiment/capacity.ts).
+  const cores = positive('--cores', flags.cores, MAX_POD_CORES);
   const sloSeconds = positive('--slo-p99', flags.sloP99);
   const seed = parseSeed(flags.seed);
   const method = parseCapacityMethod(flags.method);

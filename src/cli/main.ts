@@ -1,17 +1,21 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../errors.js';
+import { checkOutputFile, checkOutputFolder } from '../io/result-folder.js';
 import { calibrateCommand } from './calibrate-command.js';
 import { capacityCommand } from './capacity-command.js';
 import { compareCommand } from './compare-command.js';
 import { plotCommand } from './plot-command.js';
 import { addReproduceCommand } from './reproduce-command.js';
 import { approxCommand } from './approx-command.js';
-import { buildModelsCommand, profileCommand, testbedRunCommand, validateCommand } from './testbed-commands.js';
+import { buildModelsCommand, DEFAULT_MAX_FAILED_SHARE, DEFAULT_MAX_SERVERS, EXIT_TOO_MANY_FAILED, profileCommand, testbedRunCommand, validateCommand } from './testbed-commands.js';
 import { trainPredictorsCommand } from './train-command.js';
 import { runCommand } from './run-command.js';
 import { schemaCommand } from './schema-command.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+// -o/--out is checked as it is parsed, so an existing file or a folder that cannot be made is bad input before any work.
+const outFolder = (value: string) => checkOutputFolder(value, '--out');
+const outFile = (value: string) => checkOutputFile(value, '--out');
 
 const program = new Command('servesim')
   .description('Discrete-event simulator and research testbed for ML inference serving')
@@ -25,7 +29,7 @@ program
   .description('simulate one experiment spec; writes summary.json and timeseries.csv (and requests.csv)')
   .argument('<spec>', 'experiment spec (JSON); see experiments/schema.json')
   .option('--seed <n>', 'run seed, overriding the spec\'s')
-  .option('-o, --out <dir>', 'output folder (default: runs/<spec name>)')
+  .option('-o, --out <dir>', 'output folder (default: runs/<spec name>)', outFolder)
   .addOption(new Option('--set <path=value>', 'override a spec field, e.g. deployments.0.replicas=8 (repeatable)').argParser(collect).default([]))
   .option('--requests', 'also write requests.csv, one row per request')
   .option('-q, --quiet', 'print nothing on success and show no progress bar')
@@ -37,7 +41,7 @@ program
   .description('run several specs on the same seed and print a comparison table; writes DIR/comparison.csv and DIR/<spec>/')
   .argument('<specs...>', 'experiment specs (JSON)')
   .option('--seed <n>', 'run seed for every spec, overriding theirs')
-  .option('-o, --out <dir>', 'output folder', 'runs/compare')
+  .option('-o, --out <dir>', 'output folder', outFolder, 'runs/compare')
   .addOption(new Option('--set <path=value>', 'override a field in every spec (repeatable)').argParser(collect).default([]))
   .option('-q, --quiet', 'print nothing on success')
   .addHelpText('after', '\nExit status: 0 success, 2 bad input (spec, trace or flag), 1 internal error.')
@@ -61,7 +65,7 @@ program
   .command('calibrate')
   .description('calibrate service times against measured capacities and write the comparison (target: infadapter)')
   .argument('<target>', 'what to calibrate: infadapter')
-  .option('-o, --out <dir>', 'output folder', 'runs/calibration')
+  .option('-o, --out <dir>', 'output folder', outFolder, 'runs/calibration')
   .option('--seed <n>', 'random seed', '1')
   .option('--variants <list>', 'fit only these variants, e.g. resnet18,resnet50 (default: all five)')
   .option('--cores <list>', 'fit only these core counts, e.g. 1,4,16 (default: 1–20)')
@@ -87,7 +91,7 @@ program
   .requiredOption('--model <file>', 'an ES module exporting `task` ("regression" or "classification") and `predict(rows)`: rows are [fixed features…, aggregate features in query order]')
   .option('--tau <p>', 'required confidence τ', '0.95')
   .option('--delta <x>', 'allowed output error δ (0 for classifiers: the same class)', '0')
-  .option('-o, --out <dir>', 'output folder', 'runs/approx')
+  .option('-o, --out <dir>', 'output folder', outFolder, 'runs/approx')
   .option('--seed <n>', 'seed of the partitioning and bootstrap', '1')
   .option('-q, --quiet', 'print nothing on success')
   .addHelpText('after', '\nExit status: 0 success, 2 bad input (file, column or flag), 1 internal error.')
@@ -96,7 +100,7 @@ program
 program
   .command('train-predictors')
   .description("train InfAdapter's and IPA's LSTM load predictors on the Twitter trace (needs the dev dependency @tensorflow/tfjs)")
-  .option('-o, --out <dir>', 'where the weight files go (the shipped ones are profiles/predictors/)', 'runs/predictors')
+  .option('-o, --out <dir>', 'where the weight files go (the shipped ones are profiles/predictors/)', outFolder, 'runs/predictors')
   .option('--epochs <n>', 'training epochs (default: the papers\' 30)')
   .option('--score-only', 'do not train: score the shipped weights (profiles/predictors/) on the test days and write them with their scores')
   .option('--seed <n>', 'random seed', '1')
@@ -106,7 +110,7 @@ program
 program
   .command('build-models')
   .description('write ONNX model variants of increasing cost (ResNet-style CNNs, deterministic random weights) for the testbed')
-  .option('-o, --out <dir>', 'output folder', 'models')
+  .option('-o, --out <dir>', 'output folder', outFolder, 'models')
   .option('--variants <list>', `comma-separated, of ${['cnn-xs', 'cnn-s', 'cnn-m', 'cnn-l', 'cnn-tiny'].join(', ')} (default: all but cnn-tiny)`)
   .option('-q, --quiet', 'print nothing on success')
   .action(buildModelsCommand);
@@ -119,7 +123,7 @@ program
   .option('--batches <list>', 'batch sizes', '1,2,4,8')
   .option('--cores <list>', 'intra-op threads (cores)', '1,2')
   .option('--runs <n>', 'timed runs per point', '30')
-  .option('-o, --out <file>', 'profile CSV to write', 'runs/profile.csv')
+  .option('-o, --out <file>', 'profile CSV to write', outFile, 'runs/profile.csv')
   .option('--capacity-slo-ms <list>', 'P99 SLOs (ms) at which it also writes capacity data beside the profile (<out>.capacity.csv), for InfAdapter and MS+', '100')
   .option('-q, --quiet', 'print nothing on success')
   .addHelpText('after', '\nUse the profile in a spec: "profile": { "file": "runs/profile.csv", "variant": "cnn-m" }')
@@ -130,9 +134,11 @@ program
   .description('run steady-state configurations for real (model server and load generator on 127.0.0.1) and in the simulator calibrated in the same run; writes validation.csv')
   .option('--quick', 'two 8 s steady configurations and a 30 s autoscaling run (under a minute)')
   .option('--models <dir>', 'where the ONNX variants are (built if missing)', 'models')
-  .option('-o, --out <dir>', 'output folder', 'runs/validation')
+  .option('-o, --out <dir>', 'output folder', outFolder, 'runs/validation')
   .option('--seed <n>', 'seed of the arrival times', '1')
+  .option('--max-failed-share <fraction>', 'share of a real part\'s requests that may fail before validate exits non-zero', String(DEFAULT_MAX_FAILED_SHARE))
   .option('-q, --quiet', 'print nothing on success')
+  .addHelpText('after', `\nExit status: 0 success, 2 bad input (flag or model file), ${EXIT_TOO_MANY_FAILED} more than --max-failed-share of a real part's requests failed (results still written), 1 internal error.`)
   .action(validateCommand);
 
 program
@@ -141,11 +147,14 @@ program
   .command('run')
   .description('run a spec on real model servers, one process per replica; writes summary.json and timeseries.csv like `servesim run` (one deployment, or one pipeline stage of variant deployments, each profile variant a testbed model; any policy)')
   .argument('<spec>', 'experiment spec (JSON)')
-  .option('-o, --out <dir>', 'output folder (default: runs/testbed/<spec name>)')
+  .option('-o, --out <dir>', 'output folder (default: runs/testbed/<spec name>)', outFolder)
   .option('--models <dir>', 'where the ONNX variants are (built if missing)', 'models')
   .option('--seed <n>', "run seed, overriding the spec's")
   .addOption(new Option('--set <path=value>', 'override a spec field (repeatable)').argParser(collect).default([]))
+  .option('--max-failed-share <fraction>', 'share of requests that may fail (dropped) before the run exits non-zero (k6\'s http_req_failed rate<0.01)', String(DEFAULT_MAX_FAILED_SHARE))
+  .option('--max-servers <n>', 'server processes the run may have at once (replicas past it are refused, pods past it wait)', String(DEFAULT_MAX_SERVERS))
   .option('-q, --quiet', 'print nothing on success')
+  .addHelpText('after', `\nExit status: 0 success, 2 bad input (spec, model file or flag), ${EXIT_TOO_MANY_FAILED} more than --max-failed-share of the requests failed (results still written), 1 internal error.`)
   .action(testbedRunCommand);
 
 program

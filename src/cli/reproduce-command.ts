@@ -1,7 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
+import { checkOutputFolder, writeResultFolder, type FolderLayout } from '../io/result-folder.js';
 import { REPRODUCTIONS } from '../reproductions/index.js';
 import type { Reproduction, ReproductionOption } from '../reproductions/reproduction.js';
 import { startProgress } from './progress.js';
@@ -38,7 +39,10 @@ export function addReproduceCommand(program: Command): void {
     .action(listPapers);
   for (const reproduction of Object.values(REPRODUCTIONS)) {
     const command = reproduce.command(reproduction.name).description(reproduction.description).addHelpText('after', EXIT_STATUS);
-    for (const option of optionsOf(reproduction)) command.option(option.flags, option.description, option.default);
+    for (const option of optionsOf(reproduction)) {
+      if (option.flags.startsWith('-o, --out ')) command.option(option.flags, option.description, (value: string) => checkOutputFolder(value, '--out'));
+      else command.option(option.flags, option.description, option.default);
+    }
     command.action((flags: ReproduceFlags) => reproduceCommand(reproduction, flags));
   }
   // After the papers, which would inherit the second: a misspelt paper is named as such, whatever flags follow it.
@@ -67,21 +71,39 @@ function listPapers(paper: string | undefined, flags: { list?: boolean }): void 
 /** Runs one paper's reproduction and writes its report. */
 async function reproduceCommand(reproduction: Reproduction, flags: ReproduceFlags): Promise<void> {
   const { out = `runs/paper/${reproduction.name}`, quick = false, quiet = false, ...options } = flags;
-  mkdirSync(out, { recursive: true });
   const print = (lines: string[]) => quiet || process.stdout.write(lines.map((line) => `${line}\n`).join(''));
+  const lines = await writeResultFolder(out, reproductionFolder(out, options), async (dir) => {
+    const progress = quiet ? null : await startProgress();
+    let result: unknown;
+    try {
+      result = await reproduction.run({
+        options,
+        quick,
+        out: dir,
+        onProgress: progress?.update ?? (() => {}),
+        log: (line) => quiet || process.stderr.write(`${line}\n`),
+      });
+    } finally {
+      progress?.stop();
+    }
+    return reproduction.report(result, dir);
+  });
+  print(lines);
+}
 
-  const progress = quiet ? null : await startProgress();
-  let result: unknown;
-  try {
-    result = await reproduction.run({
-      options,
-      quick,
-      out,
-      onProgress: progress?.update ?? (() => {}),
-      log: (line) => quiet || process.stderr.write(`${line}\n`),
-    });
-  } finally {
-    progress?.stop();
-  }
-  print(await reproduction.report(result, out));
+/**
+ * A reproduction's folder: its CSVs, cost model, figures and report.html (its marker, which each
+ * report writes last). Updated in place, because its files name the folder they are in (report.html
+ * names a cost model measured into it) and it may hold another result (results/paper/biathlon/quick/).
+ * Files are taken for an earlier reproduction's only beside an earlier report.html, so a folder of
+ * the user's own keeps its files; nor is a file the paper's options name as an input.
+ */
+function reproductionFolder(out: string, options: Record<string, unknown>): FolderLayout {
+  const earlier = existsSync(join(out, 'report.html'));
+  const inputs = new Set(Object.values(options).filter((value): value is string => typeof value === 'string').map((value) => resolve(value)));
+  return {
+    marker: 'report.html',
+    inPlace: true,
+    isResult: (name, isDirectory) => earlier && !isDirectory && /\.(csv|json|svg|png|html)$/.test(name) && !inputs.has(resolve(out, name)),
+  };
 }

@@ -1,14 +1,16 @@
-import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { InputError } from '../errors.js';
 import { loadSpec } from '../experiment/load-spec.js';
 import { runSpec } from '../experiment/run.js';
+import type { Spec } from '../experiment/spec.js';
 import type { Summary } from '../experiment/summary.js';
 import { AtomicFile, writeFileAtomic } from '../io/atomic-file.js';
 import { csvName } from '../io/csv-write.js';
+import { checkFolderName, writeResultFolder, type FolderLayout } from '../io/result-folder.js';
 import type { RequestStatus } from '../metrics/run-metrics.js';
 import { formatWindowRow, TIMESERIES_HEADER } from '../metrics/timeseries.js';
 import type { Request } from '../workload/request.js';
-import { checkDataFiles, resolveDataFile, resolveModuleFile } from './paths.js';
+import { checkDataFiles, isFile, resolveDataFile, resolveModuleFile } from './paths.js';
 import { startProgress } from './progress.js';
 import { parseSeed } from './flags.js';
 
@@ -21,28 +23,58 @@ export interface RunFlags {
 }
 
 export async function runCommand(specFile: string, flags: RunFlags): Promise<void> {
-  const { summary, outDir } = await runToFolder(specFile, flags);
+  const spec = loadRunSpec(specFile, flags);
+  const outDir = flags.out ?? runFolderOf(spec.name, specFile);
+  const summary = await writeRunFolder(outDir, (dir) => simulateInto(spec, specFile, dir, flags));
+  // Warnings go to stderr even with --quiet: they say the results may not mean what the spec intended.
+  for (const warning of summary.warnings ?? []) process.stderr.write(`servesim: warning: ${specFile}: ${warning}\n`);
   if (!flags.quiet) process.stdout.write(formatSummary(summary, outDir));
 }
 
-/** Runs one spec file and writes its results into the output folder, atomically. */
-export async function runToFolder(specFile: string, flags: RunFlags): Promise<{ summary: Summary; outDir: string }> {
-  const seed = flags.seed === undefined ? undefined : parseSeed(flags.seed);
-  const spec = loadSpec(specFile, flags.set, seed);
+/** Loads a spec with the command's --set and --seed, and checks the data files it names. */
+export function loadRunSpec(specFile: string, flags: { seed?: string; set: string[] }): Spec {
+  const spec = loadSpec(specFile, flags.set, flags.seed === undefined ? undefined : parseSeed(flags.seed));
   checkDataFiles(spec, specFile);
-  const resolve = (file: string) => resolveDataFile(file, specFile);
-  const outDir = flags.out ?? join('runs', spec.name);
-  mkdirSync(outDir, { recursive: true });
+  return spec;
+}
 
-  const timeseries = new AtomicFile(join(outDir, 'timeseries.csv'));
-  const requests = flags.requests ? new AtomicFile(join(outDir, 'requests.csv')) : null;
+/** A run's default folder, `<root>/<spec name>`: a name that would lead outside `root` is bad input naming the spec's field. */
+export function runFolderOf(specName: string, specFile: string, root = 'runs'): string {
+  return join(root, checkFolderName(specName, `${specFile}: name`));
+}
+
+/**
+ * A run's folder: summary.json (its marker), timeseries.csv, requests.csv, and the drawing of the
+ * timeseries by `servesim plot`, which belongs to the run it was drawn from.
+ */
+export const RUN_FOLDER: FolderLayout = {
+  marker: 'summary.json',
+  isResult: (name, isDirectory) => !isDirectory && ['summary.json', 'timeseries.csv', 'requests.csv', 'timeseries.svg', 'timeseries.png'].includes(name),
+};
+
+/**
+ * Writes one run's folder, simulated or real, all or nothing: `produce` writes the run's CSVs into
+ * the folder it is given and returns the summary, which goes in last as summary.json. The folder is
+ * locked from the start, so call it before the run begins.
+ */
+export function writeRunFolder<S extends Summary>(outDir: string, produce: (dir: string) => Promise<S>): Promise<S> {
+  return writeResultFolder(outDir, RUN_FOLDER, async (dir) => {
+    const summary = await produce(dir);
+    writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    return summary;
+  });
+}
+
+/** Simulates a loaded spec, streaming timeseries.csv (and with --requests requests.csv) into `dir`; returns the summary. */
+export async function simulateInto(spec: Spec, specFile: string, dir: string, flags: { requests?: boolean; quiet?: boolean }): Promise<Summary> {
+  const timeseries = new AtomicFile(join(dir, 'timeseries.csv'));
+  const requests = flags.requests ? new AtomicFile(join(dir, 'requests.csv')) : null;
   const progress = flags.quiet ? null : await startProgress();
-  let summary: Summary;
   try {
     timeseries.write(TIMESERIES_HEADER);
     requests?.write(REQUESTS_HEADER);
-    summary = await runSpec(spec, {
-      resolve,
+    const summary = await runSpec(spec, {
+      resolve: (file) => resolveDataFile(file, specFile),
       resolveModule: (file) => resolveModuleFile(file, specFile),
       onRow: (row) => timeseries.write(formatWindowRow(row)),
       requestLog: requests === null ? undefined : ((request, deployment, status, end) => requests.write(formatRequest(request, deployment, status, end))),
@@ -51,14 +83,21 @@ export async function runToFolder(specFile: string, flags: RunFlags): Promise<{ 
     progress?.stop();
     timeseries.commit();
     requests?.commit();
+    return summary;
   } catch (error) {
     progress?.stop();
     timeseries.abort();
     requests?.abort();
-    throw error;
+    throw error instanceof InputError ? namingSpec(error, specFile) : error;
   }
-  writeFileAtomic(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  return { summary, outDir };
+}
+
+/**
+ * A problem found while running (an overloaded deployment, a stuck drain) named with the spec it
+ * came from; one that names its own file first (a trace's bad line) is left as it is.
+ */
+function namingSpec(error: InputError, specFile: string): InputError {
+  return isFile(error.message.split(':')[0]) ? error : new InputError(`${specFile}: ${error.message}`);
 }
 
 const REQUESTS_HEADER = 'id,deployment,status,arrival_s,start_s,end_s,latency_ms,wait_ms\n';

@@ -1,12 +1,16 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { csvLines } from '../io/csv-write.js';
+import { writeResultFolder, type FolderLayout } from '../io/result-folder.js';
 import { capacityFileOf } from '../profiles/capacity-data.js';
 import { formatProfileCsv } from '../profiles/table-model.js';
-import { CNN_VARIANTS, TINY_VARIANT, writeModel, type CnnVariant } from '../testbed/onnx-model.js';
+import { DEFAULT_MAX_FAILED_SHARE, failureVerdict } from '../testbed/failure-threshold.js';
+import { DEFAULT_MAX_SERVERS } from '../testbed/server-slots.js';
+import { checkModelFile, CNN_VARIANTS, TINY_VARIANT, writeModel, type CnnVariant } from '../testbed/onnx-model.js';
 import { profileModels } from '../testbed/profiler.js';
+import type { LatencySamples, RealRequests, ValidationRow } from '../experiment/validate.js';
 import { parseSeed } from './flags.js';
 import { startActivity } from './progress.js';
 
@@ -20,6 +24,33 @@ function variantsNamed(list: string | undefined): CnnVariant[] {
     return variant;
   });
 }
+
+/** The testbed commands' defaults, for their flags' help (each with its source where it is defined). */
+export { DEFAULT_MAX_FAILED_SHARE, DEFAULT_MAX_SERVERS };
+
+/**
+ * Exit status of a real run that finished but failed more than its threshold of requests (k6 has
+ * one of its own for a failed threshold, too); its results are written all the same.
+ */
+export const EXIT_TOO_MANY_FAILED = 3;
+
+/** validate's folder: validation.csv (its marker) and the two charts, each as SVG and PNG. */
+const VALIDATION_FOLDER: FolderLayout = {
+  marker: 'validation.csv',
+  isResult: (name, isDirectory) => !isDirectory && /^(validation\.csv|(latency-cdf|replicas)\.(svg|png))$/.test(name),
+};
+
+/** `--max-failed-share`: a fraction in [0, 1]. */
+function parseShare(flag: string, text: string): number {
+  const share = Number(text);
+  if (text.trim() === '' || !Number.isFinite(share) || share < 0 || share > 1) throw new InputError(`${flag}: expected a fraction between 0 and 1, got "${text}"`);
+  return share;
+}
+
+/** A figure for the terminal: "-" where there is none, as `servesim run` prints it. */
+const show = (value: number | null | undefined, digits = 2) => (value === null || value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits));
+
+const percent = (share: number) => `${(share * 100).toFixed(2)}%`;
 
 function numbers(flag: string, text: string): number[] {
   const values = text.split(',').map((t) => Number(t.trim()));
@@ -59,6 +90,7 @@ export async function profileCommand(flags: {
   const models = variantsNamed(flags.variants).map((variant) => {
     const path = join(flags.models, `${variant.name}.onnx`);
     if (!existsSync(path)) throw new InputError(`${path}: no such model; run \`servesim build-models --out ${flags.models}\` first`);
+    checkModelFile(path);
     return { variant, path };
   });
   const [runs] = numbers('--runs', flags.runs);
@@ -85,10 +117,15 @@ export async function profileCommand(flags: {
   process.stdout.write(`profile written to ${flags.out}, its capacity data to ${capacityFileOf(flags.out)}\n`);
 }
 
-/** `servesim validate`: steady-state configurations run for real and simulated; writes validation.csv. */
-export async function validateCommand(flags: { quick?: boolean; models: string; out: string; seed: string; quiet?: boolean }): Promise<void> {
+/**
+ * `servesim validate`: steady-state configurations run for real and simulated; writes validation.csv.
+ * Exits with EXIT_TOO_MANY_FAILED, after writing its results, when a real part failed more than
+ * `--max-failed-share` of its requests: its figures would compare the simulator with a broken run.
+ */
+export async function validateCommand(flags: { quick?: boolean; models: string; out: string; seed: string; maxFailedShare: string; quiet?: boolean }): Promise<void> {
   const { validateAutoscaling, validateConfig, validateInfAdapter, validationCells, VALIDATION_HEADER } = await import('../experiment/validate.js');
   const seed = parseSeed(flags.seed);
+  const maxFailedShare = parseShare('--max-failed-share', flags.maxFailedShare);
   const small = CNN_VARIANTS.find((v) => v.name === 'cnn-s') as CnnVariant;
   const medium = CNN_VARIANTS.find((v) => v.name === 'cnn-m') as CnnVariant;
   const duration = flags.quick ? 8 : 60;
@@ -96,54 +133,92 @@ export async function validateCommand(flags: { quick?: boolean; models: string; 
     ...(flags.quick ? [0.3, 0.8] : [0.3, 0.6, 0.8]).map((u) => ({ name: `cnn-s-1core-u${u}`, variant: small, cores: 1, utilisation: u, durationSeconds: duration })),
     ...(flags.quick ? [] : [0.3, 0.6, 0.8].map((u) => ({ name: `cnn-m-1core-u${u}`, variant: medium, cores: 1, utilisation: u, durationSeconds: duration }))),
   ];
-  const rows = [];
-  const latencies = [];
+  const rows: ValidationRow[] = [];
+  const latencies: LatencySamples[] = [];
+  const real: RealRequests[] = [];
   const activity = flags.quiet ? null : await startActivity('validating');
-  for (const config of configs) {
-    activity?.update(`${config.name} (${config.durationSeconds} s of load)`);
-    const result = await validateConfig(config, flags.models, seed);
-    rows.push(...result.rows);
-    latencies.push(result.latencies);
+  // Locked for the whole run; validation.csv, its marker, goes in last, after the charts.
+  await writeResultFolder(flags.out, VALIDATION_FOLDER, async (dir) => {
+    for (const config of configs) {
+      activity?.update(`${config.name} (${config.durationSeconds} s of load)`);
+      const result = await validateConfig(config, flags.models, seed);
+      rows.push(...result.rows);
+      latencies.push(result.latencies);
+      real.push(result.real);
+    }
+    activity?.update(`HPA on a Twitter burst (${flags.quick ? 30 : 120} s, real and simulated)`);
+    const autoscaling = await validateAutoscaling(small, flags.models, seed, flags.quick ? 30 : 120);
+    real.push(autoscaling.real);
+    if (!flags.quick) {
+      activity?.update('InfAdapter over cnn-s, cnn-m and cnn-l on a Twitter burst (150 s, real and simulated)');
+      const variants = await validateInfAdapter(flags.models, seed);
+      rows.push(...variants.rows);
+      latencies.push(variants.latencies);
+      real.push(variants.real);
+    }
+    rows.push(...autoscaling.rows);
+    activity?.stop();
+    const { latencyCdfChart, replicaChart } = await import('../report/validation-charts.js');
+    const { renderChart } = await import('../report/render.js');
+    await renderChart(latencyCdfChart(latencies, 'End-to-end latency, simulated (dashed) and real (solid)'), join(dir, 'latency-cdf'));
+    await renderChart(replicaChart(autoscaling.replicas, 'HPA replicas through the Twitter burst, simulated and real'), join(dir, 'replicas'));
+    writeFileAtomic(join(dir, 'validation.csv'), csvLines([VALIDATION_HEADER, ...rows.map(validationCells)]));
+  }).finally(() => activity?.stop());
+  if (!flags.quiet) {
+    for (const r of rows) process.stdout.write(`${r.config.padEnd(20)} ${r.metric.padEnd(15)} sim ${show(r.sim).padStart(9)}  real ${show(r.real).padStart(9)}  error ${show(r.errorPct, 1).padStart(6)}%\n`);
+    process.stdout.write(`results in ${join(flags.out, 'validation.csv')}\n`);
   }
-  activity?.update(`HPA on a Twitter burst (${flags.quick ? 30 : 120} s, real and simulated)`);
-  const autoscaling = await validateAutoscaling(small, flags.models, seed, flags.quick ? 30 : 120);
-  if (!flags.quick) {
-    activity?.update('InfAdapter over cnn-s, cnn-m and cnn-l on a Twitter burst (150 s, real and simulated)');
-    const variants = await validateInfAdapter(flags.models, seed);
-    rows.push(...variants.rows);
-    latencies.push(variants.latencies);
+  const failed = real.filter((r) => !failureVerdict(r.requests, r.failed, maxFailedShare).passed);
+  if (failed.length > 0) {
+    const parts = failed.map((r) => `${r.config} ${r.failed} of ${r.requests} (${percent(failureVerdict(r.requests, r.failed, maxFailedShare).failedShare)})`);
+    process.stderr.write(`servesim: validate: real requests failed above the ${percent(maxFailedShare)} threshold (--max-failed-share): ${parts.join('; ')}\n`);
+    process.exitCode = EXIT_TOO_MANY_FAILED;
   }
-  rows.push(...autoscaling.rows);
-  activity?.stop();
-  mkdirSync(flags.out, { recursive: true });
-  writeFileAtomic(join(flags.out, 'validation.csv'), csvLines([VALIDATION_HEADER, ...rows.map(validationCells)]));
-  const { latencyCdfChart, replicaChart } = await import('../report/validation-charts.js');
-  const { renderChart } = await import('../report/render.js');
-  await renderChart(latencyCdfChart(latencies, 'End-to-end latency, simulated (dashed) and real (solid)'), join(flags.out, 'latency-cdf'));
-  await renderChart(replicaChart(autoscaling.replicas, 'HPA replicas through the Twitter burst, simulated and real'), join(flags.out, 'replicas'));
-  if (flags.quiet) return;
-  for (const r of rows) process.stdout.write(`${r.config.padEnd(20)} ${r.metric.padEnd(15)} sim ${r.sim.toFixed(2).padStart(9)}  real ${r.real.toFixed(2).padStart(9)}  error ${r.errorPct.toFixed(1).padStart(6)}%\n`);
-  process.stdout.write(`results in ${join(flags.out, 'validation.csv')}\n`);
 }
 
-/** `servesim testbed run SPEC`: the spec on real model servers; writes summary.json and timeseries.csv like `servesim run`. */
-export async function testbedRunCommand(specFile: string, flags: { out?: string; models: string; seed?: string; set: string[]; quiet?: boolean }): Promise<void> {
+/**
+ * `servesim testbed run SPEC`: the spec on real model servers; writes summary.json and
+ * timeseries.csv like `servesim run`. Exits with EXIT_TOO_MANY_FAILED, after writing them, when
+ * more than `--max-failed-share` of its requests failed.
+ */
+export async function testbedRunCommand(
+  specFile: string,
+  flags: { out?: string; models: string; seed?: string; set: string[]; maxFailedShare: string; maxServers: string; quiet?: boolean },
+): Promise<void> {
   const { loadSpec } = await import('../experiment/load-spec.js');
   const { testbedRun } = await import('../experiment/testbed-run.js');
   const { checkDataFiles, resolveDataFile, resolveModuleFile } = await import('./paths.js');
+  const { runFolderOf, writeRunFolder } = await import('./run-command.js');
   const { formatWindowRow, TIMESERIES_HEADER } = await import('../metrics/timeseries.js');
   const seed = flags.seed === undefined ? undefined : parseSeed(flags.seed);
+  const maxFailedShare = parseShare('--max-failed-share', flags.maxFailedShare);
+  const [maxServers] = numbers('--max-servers', flags.maxServers);
   const spec = loadSpec(specFile, flags.set, seed);
   if (spec.workload.trace) checkDataFiles(spec, specFile);
-  const { summary, rows } = await testbedRun(spec, flags.models, (file) => resolveDataFile(file, specFile), (file) => resolveModuleFile(file, specFile));
-  const out = flags.out ?? join('runs', 'testbed', spec.name);
-  mkdirSync(out, { recursive: true });
-  writeFileAtomic(join(out, 'timeseries.csv'), TIMESERIES_HEADER + rows.map(formatWindowRow).join(''));
-  writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  if (flags.quiet) return;
-  const l = summary.latencyMs;
-  process.stdout.write(
-    `${summary.name} on real servers: ${summary.requests} requests, ${summary.completed} completed, ${summary.dropped} dropped\n` +
-      `  latency ms  mean ${l.mean?.toFixed(2)}  p50 ${l.p50?.toFixed(2)}  p99 ${l.p99?.toFixed(2)}\n  results in ${out}/\n`,
-  );
+  const out = flags.out ?? runFolderOf(spec.name, specFile, join('runs', 'testbed'));
+  // The folder is locked before the servers start, and gets the results whole once the run is over.
+  const summary = await writeRunFolder(out, async (dir) => {
+    const { summary, rows } = await testbedRun(spec, flags.models, (file) => resolveDataFile(file, specFile), (file) => resolveModuleFile(file, specFile), { maxFailedShare, maxServers });
+    writeFileAtomic(join(dir, 'timeseries.csv'), TIMESERIES_HEADER + rows.map(formatWindowRow).join(''));
+    return summary;
+  });
+  const t = summary.testbed;
+  if (!flags.quiet) {
+    const l = summary.latencyMs;
+    const servers = [
+      t.serverRestarts > 0 ? `${t.serverRestarts} server restarts after crashes` : '',
+      t.serverStartsDeferred > 0 ? `${t.serverStartsDeferred} server starts waited for one of the ${t.maxServers} slots` : '',
+      t.replicasRefused > 0 ? `${t.replicasRefused} replicas refused past the cap of ${t.maxServers} servers (--max-servers)` : '',
+    ].filter((line) => line !== '');
+    process.stdout.write(
+      `${summary.name} on real servers: ${summary.requests} requests, ${summary.completed} completed, ${summary.dropped} dropped (${percent(t.failedShare)})\n` +
+        `  latency ms  mean ${show(l.mean)}  p50 ${show(l.p50)}  p99 ${show(l.p99)}\n` +
+        servers.map((line) => `  ${line}\n`).join('') +
+        `  results in ${out}/\n`,
+    );
+  }
+  if (!t.passed) {
+    process.stderr.write(`servesim: testbed run: ${summary.dropped} of ${summary.requests} requests failed (${percent(t.failedShare)}), above the ${percent(maxFailedShare)} threshold (--max-failed-share); results in ${out}/\n`);
+    process.exitCode = EXIT_TOO_MANY_FAILED;
+  }
 }

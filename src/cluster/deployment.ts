@@ -17,6 +17,27 @@ import type { DeploymentSpec } from './schema.js';
 const isReadyPod = (pod: Pod) => pod.state === 'ready';
 const podOutstanding = (pod: Pod) => pod.outstanding();
 
+/**
+ * The default bound on requests waiting in one deployment (spec `overload.maxQueuedPerDeployment`).
+ * A waiting request holds about 155 bytes of heap, its `Request` and its slot in the queue's ring
+ * buffer (heapUsed after a full GC under `node --expose-gc`, 1 and 3 million requests queued behind
+ * one busy pod: 152.6 and 155.2 bytes each), and about 290 bytes of resident memory with the
+ * collector's headroom (peak RSS of runs holding 1, 2 and 4 million). Node's default heap limit on
+ * a 64-bit machine is about 4 GiB (4144 MiB on a 24 GiB machine), which some 27 million waiting
+ * requests fill; 2 million, about 310 MB, leaves room for several overloaded deployments at once.
+ */
+export const DEFAULT_MAX_QUEUED_PER_DEPLOYMENT = 2_000_000;
+
+/**
+ * What a deployment does when `overload.maxQueuedPerDeployment` requests wait in it: drop each
+ * further one that would wait (counted with the dropped), or call `stop`, which ends the run.
+ */
+export interface OverloadRule {
+  maxQueued: number;
+  action: 'stop' | 'drop';
+  stop: (deployment: Deployment) => never;
+}
+
 const READY = 1;
 const DONE = 2;
 const GRACE_OVER = 3;
@@ -46,6 +67,9 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
   private readonly central: Batcher | null;
   private readonly policy: BatchPolicy;
   private readonly queueLimit: number;
+  /** The waiting room: the smaller of `queueLimit` and the overload bound, one test on the hot path for both. */
+  private waitingRoom: number;
+  private overload: OverloadRule | null = null;
   /** The CPU limit as a multiple of the request (Infinity: none, so pods may use their node's unrequested cores). */
   private readonly cpuLimitPerRequest: number;
   private readonly routeUniform: Uniform;
@@ -77,6 +101,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
       dropLate: spec.dropLate,
     };
     this.queueLimit = spec.queueLimit ?? Infinity;
+    this.waitingRoom = this.queueLimit;
     this.cpuLimitPerRequest = spec.cpuLimitCores === undefined ? Infinity : spec.cpuLimitCores / spec.cores;
     this.central = spec.queue === 'central' ? this.newBatcher() : null;
     this.metrics = track(this);
@@ -107,16 +132,29 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
     this.enqueue(pod.batcher as Batcher, request);
   }
 
+  /** Bounds the requests that may wait here (see `OverloadRule`); without a rule, none. */
+  limitQueue(rule: OverloadRule): void {
+    this.overload = rule;
+    this.waitingRoom = Math.min(this.queueLimit, rule.maxQueued);
+  }
+
   /**
    * `queueLimit` bounds the requests waiting (not in service) over the whole deployment, all its
    * queues together: an arrival that would have to wait when that many already wait is dropped;
-   * one that starts at once on a free lane is served whatever the count (0: a loss system).
+   * one that starts at once on a free lane is served whatever the count (0: a loss system). The
+   * overload bound counts the same way; where it is the smaller, reaching it stops the run or
+   * drops, as its rule says.
    */
   private enqueue(batcher: Batcher, request: Request): void {
     const tally = this.tally;
-    if (tally.queued >= this.queueLimit) {
+    if (tally.queued >= this.waitingRoom) {
       batcher.dropStaleHeads();
-      if (tally.queued >= this.queueLimit && !batcher.startsNow()) return this.drop(request, 'queue full');
+      if (tally.queued >= this.waitingRoom && !batcher.startsNow()) {
+        if (tally.queued >= this.queueLimit) return this.drop(request, 'queue full');
+        const overload = this.overload as OverloadRule;
+        if (overload.action === 'drop') return this.drop(request, 'overload');
+        overload.stop(this);
+      }
     }
     tally.advance(this.sim.now);
     tally.queued++;

@@ -1,4 +1,4 @@
-import type { ClusterSpec } from './schema.js';
+import type { ClusterSpec, NodePoolSpec } from './schema.js';
 
 /** What a pod asks of a node. */
 export interface ResourceRequest {
@@ -10,6 +10,9 @@ export interface ResourceRequest {
   /** The pod may use more CPU than it requests (no CPU limit, or one above the request). */
   burstable?: boolean;
 }
+
+/** A pod that needs GPUs of a named model fits only on nodes of that model; one that needs none, anywhere. */
+const gpuTypeMatches = (r: ResourceRequest, nodeGpuType: string | undefined) => r.gpuType === undefined || r.gpus === 0 || r.gpuType === nodeGpuType;
 
 /** One node: its capacity and what placed pods hold of it. */
 export class Node {
@@ -29,7 +32,7 @@ export class Node {
   ) {}
 
   fits(r: ResourceRequest): boolean {
-    if (r.gpuType !== undefined && r.gpus > 0 && r.gpuType !== this.gpuType) return false;
+    if (!gpuTypeMatches(r, this.gpuType)) return false;
     return this.usedCores + r.cores <= this.cores + 1e-9 && this.usedMemoryGiB + r.memoryGiB <= this.memoryGiB + 1e-9 && this.usedGpus + r.gpus <= this.gpus;
   }
 
@@ -57,6 +60,15 @@ export class Node {
     const free = this.cores - this.usedCores;
     return free > 0 ? Math.floor((free / this.burstablePods) * 1000 + 1e-6) / 1000 : 0;
   }
+}
+
+/** Which resource of the request an empty node of the pool lacks, if any (the first of cores, memory, GPUs that does not fit). */
+export function shortfallOnEmptyNode(pool: Pick<NodePoolSpec, 'cores' | 'memoryGiB' | 'gpus' | 'gpuType'>, r: ResourceRequest): 'cores' | 'memoryGiB' | 'gpus' | 'gpuType' | null {
+  if (r.cores > pool.cores + 1e-9) return 'cores';
+  if (r.memoryGiB > pool.memoryGiB + 1e-9) return 'memoryGiB';
+  if (r.gpus > pool.gpus) return 'gpus';
+  if (!gpuTypeMatches(r, pool.gpuType)) return 'gpuType';
+  return null;
 }
 
 /**

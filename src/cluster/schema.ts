@@ -65,7 +65,7 @@ export const deploymentSchema = z
     dropAfterSeconds: z.number().positive().optional().describe('A request that has waited longer is dropped when it reaches the head'),
     dropLate: z.boolean().default(false).describe('Drop a request whose deadline has passed before its service starts'),
     lifecycle: lifecycleSchema.default(lifecycleSchema.parse({})),
-    accuracy: z.number().nonnegative().optional().describe('Accuracy of the served model variant'),
+    accuracy: z.number().min(0).max(1).optional().describe('Accuracy of the served model variant, a fraction in [0, 1]'),
     slo: z.number().positive().optional().describe('Per-stage latency SLO, seconds (counted in this deployment\'s rows)'),
   })
   .refine(hasOneServiceTimeSource, { message: ONE_SERVICE_TIME_SOURCE })
@@ -87,7 +87,12 @@ export const networkSchema = z
 export const stageSchema = z.strictObject({
   name: z.string().min(1),
   deployments: z.array(z.string()).min(1).describe('The variants able to serve this stage'),
-  weights: z.array(z.number().nonnegative()).optional().describe('Routing weights across the variants (default equal)'),
+  weights: z
+    .array(z.number().nonnegative())
+    // All zero would route no request anywhere: the stage would silently serve nothing.
+    .refine((weights) => weights.some((w) => w > 0), { message: 'expected at least one positive weight (all are 0: no variant would get a request)' })
+    .optional()
+    .describe('Routing weights across the variants (default equal)'),
   router: z.enum(['weighted-round-robin', 'random', 'least-outstanding']).default('weighted-round-robin'),
   after: z.array(z.string()).optional().describe('Stages whose output this stage needs (default: the stage before it)'),
 });

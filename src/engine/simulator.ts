@@ -1,8 +1,35 @@
 import { createEventQueue, type EventHandler, type EventQueue, type ScheduledEvent } from './event-queue.js';
 
 /**
+ * An event asked for at a time the clock can never reach: not a number, infinite, or before now.
+ * SimPy raises on a negative delay for the same reason: a silent clamp or a skipped event would
+ * give a result that looks complete and is not. `handler` and `tag` say who scheduled it.
+ */
+export class EventTimeError extends Error {
+  override name = 'EventTimeError';
+
+  constructor(
+    readonly time: number,
+    readonly now: number,
+    readonly handler: EventHandler,
+    readonly tag: number,
+  ) {
+    super(`an event at ${time} s (now ${now} s) scheduled by ${describeHandler(handler)}, tag ${tag}: expected a finite time, not before now`);
+  }
+}
+
+/** `Deployment "svc"`: the handler's class and, when it has one, its name. */
+function describeHandler(handler: EventHandler): string {
+  const constructor = (handler as object).constructor;
+  const kind = constructor === Object || !constructor?.name ? 'a plain handler object' : constructor.name;
+  const name = (handler as { name?: unknown }).name;
+  return typeof name === 'string' ? `${kind} "${name}"` : kind;
+}
+
+/**
  * The simulation kernel: a clock and a pending-event set. Events at the same time run in the
- * order they were scheduled, so a run is fully determined by its inputs.
+ * order they were scheduled, so a run is fully determined by its inputs. Every event must lie at
+ * a finite time not before now (else `EventTimeError`).
  */
 export class Simulator {
   /** Simulated time in seconds. */
@@ -12,6 +39,8 @@ export class Simulator {
   private nextSeq = 0;
   /** Posted events already handled, ready for reuse. */
   private readonly spare: ScheduledEvent[] = [];
+  /** Set by `stop`: the running `runUntil` returns after the event being handled. */
+  private stopped = false;
 
   constructor(private readonly queue: EventQueue = createEventQueue()) {}
 
@@ -21,12 +50,14 @@ export class Simulator {
 
   /** Like `at`, without a handle to cancel: the event object is recycled after it runs (the hot path). */
   post(time: number, handler: EventHandler, tag = 0, data: unknown = null): void {
+    // One test covers NaN, ±Infinity and the past (NaN fails every comparison).
+    if (!(time >= this.now && time <= Number.MAX_VALUE)) throw new EventTimeError(time, this.now, handler, tag);
     const event = this.spare.pop();
     if (event === undefined) {
       this.at(time, handler, tag, data).recyclable = true;
       return;
     }
-    event.time = time < this.now ? this.now : time;
+    event.time = time;
     event.seq = this.nextSeq++;
     event.handler = handler;
     event.tag = tag;
@@ -34,22 +65,15 @@ export class Simulator {
     this.queue.push(event);
   }
 
-  /** Schedules `handler.handleEvent(tag, data)` at absolute time `time` (never before now). */
+  /** Schedules `handler.handleEvent(tag, data)` at absolute time `time` (finite, not before now). */
   at(time: number, handler: EventHandler, tag = 0, data: unknown = null): ScheduledEvent {
-    const event: ScheduledEvent = {
-      time: time < this.now ? this.now : time,
-      seq: this.nextSeq++,
-      handler,
-      tag,
-      data,
-      cancelled: false,
-      recyclable: false,
-    };
+    if (!(time >= this.now && time <= Number.MAX_VALUE)) throw new EventTimeError(time, this.now, handler, tag);
+    const event: ScheduledEvent = { time, seq: this.nextSeq++, handler, tag, data, cancelled: false, recyclable: false };
     this.queue.push(event);
     return event;
   }
 
-  /** Schedules an event `delay` seconds from now. */
+  /** Schedules an event `delay` seconds from now (a finite delay ≥ 0). */
   after(delay: number, handler: EventHandler, tag = 0, data: unknown = null): ScheduledEvent {
     return this.at(this.now + delay, handler, tag, data);
   }
@@ -59,6 +83,14 @@ export class Simulator {
     event.cancelled = true;
   }
 
+  /**
+   * Ends the running `runUntil` once the event being handled returns, leaving the clock at that
+   * event's time and the events still pending for the next call (SimPy's `run(until=event)`).
+   */
+  stop(): void {
+    this.stopped = true;
+  }
+
   /** Time of the earliest pending event, or Infinity. */
   nextEventTime(): number {
     const head = this.queue.peek();
@@ -66,12 +98,14 @@ export class Simulator {
   }
 
   /**
-   * Handles every event strictly before `horizon`, then moves the clock to `horizon`
-   * (when finite). Events a handler schedules before the horizon are handled in the same call.
+   * Handles every event strictly before `horizon`, then moves the clock to `horizon` (when
+   * finite), unless a handler called `stop`. Events a handler schedules before the horizon are
+   * handled in the same call.
    */
   runUntil(horizon: number): void {
     const queue = this.queue;
     let handled = 0;
+    this.stopped = false;
     for (let head = queue.peek(); head !== undefined && head.time < horizon; head = queue.peek()) {
       queue.pop();
       if (head.cancelled) continue;
@@ -82,8 +116,10 @@ export class Simulator {
         head.data = null;
         this.spare.push(head);
       }
+      if (this.stopped) break;
     }
     this.eventsHandled += handled;
-    if (horizon !== Infinity && horizon > this.now) this.now = horizon;
+    if (this.stopped) this.stopped = false;
+    else if (horizon !== Infinity && horizon > this.now) this.now = horizon;
   }
 }

@@ -1,4 +1,5 @@
 import type { DeploymentSpec } from '../cluster/schema.js';
+import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { histogramQuantile } from '../metrics/prometheus-histogram.js';
 import { nearestRankQuantileSorted } from '../metrics/quantile.js';
@@ -100,8 +101,16 @@ async function probeP99(pod: PodUnderTest, rate: number, options: CapacityOption
 /** A cache of probe P99s by rate, shared by the SLOs measured on the same pod, as InfAdapter's script does. */
 export type ProbeCache = Map<number, number>;
 
+/**
+ * The most cores a pod under test may have: a pod runs on one machine, and none today has more
+ * hardware threads (two 192-core AMD EPYC 9965 sockets have 768). The probe's load grows with the
+ * cores (30 requests/s per core), so a pod of a million cores would be probed for hours.
+ */
+export const MAX_POD_CORES = 1024;
+
 /** The highest request rate one pod sustains with its P99 latency within the SLO. */
 export async function measureCapacity(pod: PodUnderTest, options: CapacityOptions, cache: ProbeCache = new Map()): Promise<CapacityResult> {
+  if (!(pod.cores > 0 && pod.cores <= MAX_POD_CORES)) throw new InputError(`cores: expected more than 0 and at most ${MAX_POD_CORES} (more than any one machine has), got ${pod.cores}`);
   return options.method === 'probe' ? probeCapacity(pod, options, cache) : steadyCapacity(pod, options);
 }
 

@@ -1,13 +1,15 @@
 import { resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { longestRunSeconds, MAX_WINDOWS_PER_RUN } from '../engine/limits.js';
 import { RandomStreams } from '../engine/random.js';
-import { Simulator } from '../engine/simulator.js';
+import { EventTimeError, Simulator } from '../engine/simulator.js';
 import { initHistograms } from '../metrics/latency-stats.js';
 import { WindowP99Violations } from '../metrics/prometheus-histogram.js';
 import { RunMetrics, type RequestLog, type ServiceWindowRow } from '../metrics/run-metrics.js';
 import type { WindowRow } from '../metrics/timeseries.js';
 import type { Request } from '../workload/request.js';
 import { ArrivalFeeder, openArrivals } from '../workload/workload.js';
+import type { TraceLimit } from '../workload/trace.js';
 import { InputError } from '../errors.js';
 import { prepareServiceTimes, serviceTimeCapacity } from '../profiles/service-time-source.js';
 import { buildWorld, stageOfDeployment, variantOf, type World } from './build.js';
@@ -16,6 +18,7 @@ import { SimulatedControlPlane } from '../cluster/control-plane.js';
 import type { Deployment } from '../cluster/deployment.js';
 import { ControlLoop } from '../control/loop.js';
 import type { Spec } from './spec.js';
+import { explainEventTime, overloadStop, rejectFastPolicies, rejectSilentWorkload, stuckDrain } from './run-checks.js';
 import { summarize, type Summary } from './summary.js';
 
 export interface RunOptions {
@@ -34,8 +37,15 @@ export interface RunOptions {
 /** Simulated seconds between progress reports when the run's length is not known in advance. */
 const OPEN_ENDED_STEP_SECONDS = 60;
 
-/** Builds the simulated world a spec describes, runs it and returns its summary. */
+/**
+ * Builds the simulated world a spec describes, runs it and returns its summary. A run that could
+ * never end, or could not mean what it seems to, is an InputError before it starts where the spec
+ * tells (every rate 0, a controller's period below the shortest), else as soon as the run shows it
+ * (a trace past the longest run, an overloaded queue, a drain that cannot finish, an impossible
+ * service or arrival time).
+ */
 export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Summary> {
+  rejectSilentWorkload(spec);
   await initHistograms();
   await prepareServiceTimes(spec.deployments);
   const wallStart = performance.now();
@@ -45,9 +55,19 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
   const metrics = new RunMetrics(sim, spec.window, options.onRow ?? (() => {}), options.requestLog ?? null, options.onServiceRow ?? null, serverWindow);
   const resolve = options.resolve ?? ((file: string) => file);
   const world = buildWorld(spec, sim, streams, metrics, resolve);
-  const arrivals = openArrivals(spec.workload, streams, spec.workload.trace && resolve(spec.workload.trace.file));
   const horizon = spec.duration ?? Infinity;
-  const feeder = new ArrivalFeeder(sim, arrivals, world.service, spec.workload.slo ?? Infinity, horizon);
+  const longest = longestRunSeconds(spec.window);
+  // With a duration the spec's bounds already hold; without one, the trace says how long the run is.
+  const traceLimit: TraceLimit | undefined =
+    spec.duration === undefined ? { seconds: longest, why: `at most ${MAX_WINDOWS_PER_RUN} windows of ${spec.window} s: set a longer "window", or a "duration"` } : undefined;
+  const arrivals = openArrivals(spec.workload, streams, spec.workload.trace && resolve(spec.workload.trace.file), horizon, traceLimit);
+  // Without a duration the run ends where the trace does: stop at its last arrival, then run on to its end, never past it.
+  const feeder = new ArrivalFeeder(sim, arrivals, world.service, spec.workload.slo ?? Infinity, horizon, () => {
+    if (spec.duration === undefined) sim.stop();
+  });
+  for (const d of world.deployments.values()) {
+    d.limitQueue({ maxQueued: spec.overload.maxQueuedPerDeployment, action: spec.overload.action, stop: (overloaded) => overloadStop(overloaded, sim.now) });
+  }
   const policies = await createPolicies(
     spec,
     {
@@ -61,6 +81,7 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
     },
     options.resolveModule ?? ((file) => resolvePath(file)),
   );
+  rejectFastPolicies(policies);
   const variantFor = (d: Deployment, variant: string) => {
     if (d.spec.profile === undefined) throw new InputError(`deployment "${d.name}" has no profile to take variant "${variant}" from`);
     return variantOf({ ...d.spec, profile: { ...d.spec.profile, variant } }, streams, resolve);
@@ -68,20 +89,40 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
   const plane = new SimulatedControlPlane(sim, world.deployments, world.service, () => metrics.arrived, spec.metricsServer.scrapeSeconds, variantFor, spec.metricsServer.scrapeOffsetSeconds);
   const stages = stageOfDeployment(spec);
   const loop = policies.length === 0 ? null : new ControlLoop(plane, plane, policies, (d) => stages.get(d));
+  const beforeMetrics = sim.pendingEvents;
   metrics.start();
-  feeder.start();
-  if (loop !== null) {
-    plane.start();
-    loop.start();
-  }
+  /** Events that recur for ever whatever happens (the windows'): with only these left, nothing else can. */
+  const recurringEvents = sim.pendingEvents - beforeMetrics;
+  try {
+    feeder.start();
+    if (loop !== null) {
+      plane.start();
+      loop.start();
+    }
 
-  const end = () => (spec.duration ?? (feeder.exhausted ? arrivals.end : Infinity));
-  const step = Number.isFinite(horizon) ? horizon / 100 : OPEN_ENDED_STEP_SECONDS;
-  for (let stop = end(); sim.now < stop; stop = end()) {
-    sim.runUntil(Math.min(stop, sim.now + step));
-    options.onProgress?.(Number.isFinite(horizon) ? sim.now / horizon : (arrivals.progress?.() ?? 0));
+    const end = () => (spec.duration ?? (feeder.exhausted ? arrivals.end : Infinity));
+    const step = Number.isFinite(horizon) ? horizon / 100 : OPEN_ENDED_STEP_SECONDS;
+    for (let stop = end(); sim.now < stop; stop = end()) {
+      sim.runUntil(Math.min(stop, sim.now + step));
+      options.onProgress?.(Number.isFinite(horizon) ? sim.now / horizon : (arrivals.progress?.() ?? 0));
+    }
+    if (spec.drain) {
+      while (world.service.live > 0) {
+        // Without a controller nothing can change once only the windows' events are left.
+        if (loop === null && sim.pendingEvents <= recurringEvents) throw stuckDrain(world, sim.now);
+        if (sim.now >= longest) throw new InputError(`drain: ${world.service.live} requests still unfinished at ${sim.now} s, the longest run (at most ${MAX_WINDOWS_PER_RUN} windows of ${spec.window} s)`);
+        sim.runUntil(Math.min(sim.now + spec.window, longest));
+      }
+    }
+  } catch (error) {
+    try {
+      metrics.finish(sim.now);
+      metrics.destroy();
+    } catch {
+      // Freeing the histograms is a courtesy; the run's own error is what to report.
+    }
+    throw error instanceof EventTimeError ? explainEventTime(error, spec) : error;
   }
-  if (spec.drain) while (world.service.live > 0) sim.runUntil(sim.now + spec.window);
 
   const duration = sim.now;
   metrics.finish(duration);

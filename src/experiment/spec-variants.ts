@@ -46,10 +46,19 @@ function readJson(file: string): unknown {
     throw new InputError(`${file}: cannot read spec (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   try {
-    return JSON.parse(text);
+    return JSON.parse(text, refuseProtoKeys);
   } catch (error) {
+    if (error instanceof InputError) throw new InputError(`${file}: ${error.message}`);
     throw new InputError(`${file}: invalid JSON: ${(error as Error).message}`);
   }
+}
+
+/** Keys that would reach an object's prototype when a spec is merged or patched: no spec field has these names. */
+const PROTO_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function refuseProtoKeys(key: string, value: unknown): unknown {
+  if (PROTO_KEYS.has(key)) throw new InputError(`"${key}": not a spec field (expected the fields in experiments/schema.json)`);
+  return value;
 }
 
 /** The spec a file stands for: a whole spec, or an override (`<base>.<variant>.json`) applied to its base. Not yet validated. */

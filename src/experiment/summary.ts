@@ -57,6 +57,12 @@ export interface Summary {
   policy: string;
   reconfigurations: number;
   deployments: DeploymentSummary[];
+  /**
+   * What a real cluster would have complained about while the run went on (pods that stayed
+   * Pending for want of room, as Kubernetes' FailedScheduling events), in deployment order;
+   * present only when there is one, so a clean run's summary has no such field.
+   */
+  warnings?: string[];
   wallSeconds: number;
   timing: Timing;
 }
@@ -108,11 +114,23 @@ export function summarize(
     policy: control.policy,
     reconfigurations: control.reconfigurations,
     deployments: perDeployment,
+    ...optionalWarnings(metrics),
     ...timing(wallSeconds, control.solveSeconds),
   };
 }
 
 const nullableRound = (x: number | null) => (x === null ? null : round(x));
+
+/** The run's warnings, as a field only when there are any. */
+function optionalWarnings(metrics: RunMetrics): Pick<Summary, 'warnings'> {
+  const warnings = metrics.deployments.flatMap((d) => {
+    const pending = d.view.pendingReplicaCount();
+    if (pending === 0) return [];
+    const pods = pending === 1 ? '1 pod' : `${pending} pods`;
+    return [`deployment "${d.view.name}": ${pods} stayed Pending to the end of the run, no node having room (Kubernetes: FailedScheduling)`];
+  });
+  return warnings.length === 0 ? {} : { warnings };
+}
 
 /** The wall-clock part of a summary. */
 export function timing(wallSeconds: number, solveSeconds: number[] | undefined): Pick<Summary, 'wallSeconds' | 'timing'> {

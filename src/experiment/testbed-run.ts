@@ -7,9 +7,13 @@ import { ControlLoop } from '../control/loop.js';
 import type { WindowRow } from '../metrics/timeseries.js';
 import { RealDeployment } from '../testbed/actuator.js';
 import { RealControlPlane, TimerClock, type ModelFor } from '../testbed/control-plane.js';
+import type { CrashBackOffOptions } from '../testbed/crash-backoff.js';
+import { DEFAULT_MAX_FAILED_SHARE, failureVerdict } from '../testbed/failure-threshold.js';
 import { replay } from '../testbed/load-generator.js';
-import { CNN_VARIANTS, ensureModel, testbedVariant } from '../testbed/onnx-model.js';
+import { checkModelFile, CNN_VARIANTS, ensureModel, testbedVariant } from '../testbed/onnx-model.js';
 import { RealStage } from '../testbed/real-stage.js';
+import { DEFAULT_MAX_SERVERS, ServerSlots } from '../testbed/server-slots.js';
+import type { ArrivalProcess } from '../workload/arrivals.js';
 import { openArrivals } from '../workload/workload.js';
 import { serviceTimeCapacity } from '../profiles/service-time-source.js';
 import { createPolicies, policyLabel } from './policies.js';
@@ -19,6 +23,38 @@ import type { Summary } from './summary.js';
 
 /** Seconds a request may take before it counts as dropped (InfAdapter's dispatcher timeout). */
 const TIMEOUT_SECONDS = 30;
+
+export interface TestbedRunOptions {
+  /** The share of failed requests above which the run has failed; default DEFAULT_MAX_FAILED_SHARE. */
+  maxFailedShare?: number;
+  /** Server processes the run may have at once; default DEFAULT_MAX_SERVERS. */
+  maxServers?: number;
+  /** The crash back-off's scale; default the kubelet's. */
+  crashBackOff?: CrashBackOffOptions;
+}
+
+/** What summary.json says of a real run beyond a simulated one's fields: its verdict and its servers. */
+export interface TestbedReport {
+  /** dropped / requests (0 without requests). */
+  failedShare: number;
+  maxFailedShare: number;
+  /** failedShare <= maxFailedShare; the CLI exits non-zero otherwise. */
+  passed: boolean;
+  maxServers: number;
+  /** Server crashes (or failed starts) restarted with the crash back-off, or waiting to be. */
+  serverRestarts: number;
+  /** Pods that waited, Pending, for a free server slot. */
+  serverStartsDeferred: number;
+  /** Replicas asked for past the cap, never started. */
+  replicasRefused: number;
+}
+
+export type TestbedSummary = Summary & { testbed: TestbedReport };
+
+/** The arrival times before `duration`, one at a time, as the load generator asks for them. */
+function* arrivalTimes(arrivals: ArrivalProcess, duration: number): Generator<number> {
+  for (let t = arrivals.next(); t < duration; t = arrivals.next()) yield t;
+}
 
 /**
  * The one stage the testbed runs: the target pipeline's only stage, or a one-stage pipeline around
@@ -44,14 +80,21 @@ function testbedStage(spec: Spec): StageSpec {
  * open-loop from this process, split across the deployments by the stage's router and weights and
  * within each over its ready servers by its own router. A policy acts on them through the same
  * actions as in the simulator (see apply-action.ts), at its interval in wall-clock time, reading
- * metrics sampled from /proc. Writes the same summary and time-series rows as `servesim run`.
+ * metrics sampled from /proc. Writes the same summary and time-series rows as `servesim run`,
+ * and a `testbed` block: the share of failed requests against its threshold, and the servers'
+ * restarts and refusals. Before any server starts, the models are checked and the initial
+ * replicas held to the cap on server processes; a server that cannot start fails the run before
+ * any load is sent; arrival times are drawn as the replay goes.
  */
 export async function testbedRun(
   spec: Spec,
   modelsDir: string,
   resolve: (file: string) => string,
   resolveModule: (file: string) => string = (file) => resolvePath(file),
-): Promise<{ summary: Summary; rows: WindowRow[]; latenciesMs: number[] }> {
+  options: TestbedRunOptions = {},
+): Promise<{ summary: TestbedSummary; rows: WindowRow[]; latenciesMs: number[] }> {
+  const maxFailedShare = options.maxFailedShare ?? DEFAULT_MAX_FAILED_SHARE;
+  const maxServers = options.maxServers ?? DEFAULT_MAX_SERVERS;
   const stageSpec = testbedStage(spec);
   const specs = stageSpec.deployments.map((name) => spec.deployments.find((d) => d.name === name) as DeploymentSpec);
   for (const d of specs) {
@@ -59,15 +102,23 @@ export async function testbedRun(
     if (testbedVariant(d.profile?.variant) === undefined) throw new InputError(`testbed run: deployments[${i}].profile.variant must be a testbed model (${CNN_VARIANTS.map((v) => v.name).join(', ')})`);
   }
   if (spec.duration === undefined) throw new InputError('testbed run: expected a duration (seconds of real load)');
+  const duration = spec.duration;
+  const initialServers = specs.reduce((sum, d) => sum + d.replicas, 0);
+  if (initialServers > maxServers) {
+    const fields = specs.map((d) => `deployments[${spec.deployments.indexOf(d)}].replicas ${d.replicas}`).join(', ');
+    throw new InputError(`testbed run: the spec starts ${initialServers} servers (${fields}), more than the ${maxServers} server processes a run may have (--max-servers)`);
+  }
   const modelFor: ModelFor = (name) => {
     const variant = testbedVariant(name);
     if (variant === undefined) throw new InputError(`testbed run: variant "${name}" is not a testbed model (${CNN_VARIANTS.map((v) => v.name).join(', ')})`);
-    return { model: ensureModel(variant, modelsDir), imageSize: variant.imageSize };
+    const model = ensureModel(variant, modelsDir);
+    checkModelFile(model);
+    return { model, imageSize: variant.imageSize };
   };
+  // Every model the spec starts with is checked now, before any server starts or any load is sent.
+  for (const d of specs) modelFor(d.profile?.variant as string);
   const streams = new RandomStreams(spec.seed);
   const arrivals = openArrivals(spec.workload, streams, spec.workload.trace && resolve(spec.workload.trace.file));
-  const times: number[] = [];
-  for (let t = arrivals.next(); t < spec.duration; t = arrivals.next()) times.push(t);
 
   const policies = await createPolicies(
     spec,
@@ -90,6 +141,7 @@ export async function testbedRun(
   const now = () => (performance.now() - origin) / 1000;
   let serversStarted = 0;
   const pinTurn = () => serversStarted++;
+  const slots = new ServerSlots(maxServers);
   const deployments = specs.map((d) => {
     const { model, imageSize } = modelFor(d.profile?.variant as string);
     return new RealDeployment(d.name, { model, imageSize, maxBatch: d.batching?.maxBatch ?? 1, maxWaitMs: (d.batching?.maxWaitSeconds ?? 0) * 1000 }, d.cores, now, cpus().length, {
@@ -98,6 +150,8 @@ export async function testbedRun(
       router: d.router,
       uniform: streams.uniform(`route:${d.name}`),
       pinTurn,
+      slots,
+      crashBackOff: options.crashBackOff,
     });
   });
   // The same stream names as the simulator's (src/experiment/build.ts, src/cluster/deployment.ts).
@@ -110,6 +164,13 @@ export async function testbedRun(
     // The spec's initial replicas are up before the load starts, as they are at time 0 in the simulator.
     specs.forEach((d, i) => deployments[i].scaleTo(d.replicas));
     await Promise.all(deployments.map((d) => d.settled()));
+    // A server that could not start fails the run now, not as a run of dropped requests.
+    deployments.forEach((d, i) => {
+      if (d.readyCount() >= specs[i].replicas) return;
+      const cause = d.lastStartError;
+      if (cause instanceof InputError) throw cause;
+      throw new Error(`testbed run: deployment "${d.name}": ${d.readyCount()} of ${specs[i].replicas} servers started${cause === null ? '' : ` (${cause.message})`}`);
+    });
     origin = performance.now();
     const record = (at: number) => {
       for (const d of deployments) {
@@ -128,7 +189,7 @@ export async function testbedRun(
       return stage.pick();
     };
     // A failure in the control loop is reported once the replay ends (its requests are bounded by the spec's duration and the timeout).
-    const responses = await replay(pick, '/infer', times, TIMEOUT_SECONDS, (r) => stage.finished(r.deployment, r.port, r.ok));
+    const responses = await replay(pick, '/infer', arrivalTimes(arrivals, duration), TIMEOUT_SECONDS, (r) => stage.finished(r.deployment, r.port, r.ok));
     clock.stop();
     if (clock.failure !== null) throw clock.failure;
     for (const d of deployments) {
@@ -139,7 +200,18 @@ export async function testbedRun(
     const latenciesMs = responses.filter((r) => r.ok).map((r) => (r.received - r.sent) * 1000);
     const solveSeconds = policies.flatMap((p) => p.policy.solveSeconds ?? []);
     const control = { policy: policyLabel(policies), reconfigurations: loop.reconfigurations, solveSeconds: solveSeconds.length > 0 ? solveSeconds : undefined };
-    return { ...summarizeReal(spec, responses, records, control, (performance.now() - wallStart) / 1000), latenciesMs };
+    const { summary, rows } = summarizeReal(spec, responses, records, control, (performance.now() - wallStart) / 1000);
+    const verdict = failureVerdict(summary.requests, summary.dropped, maxFailedShare);
+    const testbed: TestbedReport = {
+      failedShare: Number(verdict.failedShare.toFixed(6)),
+      maxFailedShare,
+      passed: verdict.passed,
+      maxServers,
+      serverRestarts: deployments.reduce((sum, d) => sum + d.restarts, 0),
+      serverStartsDeferred: slots.deferred,
+      replicasRefused: deployments.reduce((sum, d) => sum + d.refused, 0),
+    };
+    return { summary: { ...summary, testbed }, rows, latenciesMs };
   } finally {
     clock.stop();
     await Promise.all(deployments.map((d) => d.stopAll()));

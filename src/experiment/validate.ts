@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { max, mean, min } from 'simple-statistics';
 import { RandomStreams } from '../engine/random.js';
@@ -12,10 +11,28 @@ import { packageRoot } from '../paths.js';
 import { formatProfileCsv } from '../profiles/table-model.js';
 import { poissonArrivals } from '../workload/arrivals.js';
 import { replay } from '../testbed/load-generator.js';
-import { ensureModel, testbedVariant, type CnnVariant } from '../testbed/onnx-model.js';
+import { checkModelFile, ensureModel, testbedVariant, type CnnVariant } from '../testbed/onnx-model.js';
+import { withTemporaryFolder } from '../testbed/process-cleanup.js';
 import { profileModels } from '../testbed/profiler.js';
 import { startServer, type RunningServer } from '../testbed/server-process.js';
 import { testbedRun } from './testbed-run.js';
+
+/** Where the validation writes what it measures for the simulator (calibrated profiles), removed when each part ends. */
+const WORK_FOLDER_PREFIX = 'servesim-validate-';
+
+/** The requests a real part of the validation sent and how many failed, for the failure threshold. */
+export interface RealRequests {
+  config: string;
+  requests: number;
+  failed: number;
+}
+
+/** The model file of a variant in `dir`, built if missing, checked before a server loads it. */
+function checkedModel(variant: CnnVariant, dir: string): string {
+  const model = ensureModel(variant, dir);
+  checkModelFile(model);
+  return model;
+}
 
 export interface ValidationConfig {
   name: string;
@@ -56,8 +73,9 @@ const row = (config: string, metric: string, sim: number, real: number): Validat
   errorPct: real === 0 ? (sim === 0 ? 0 : 100) : (100 * (sim - real)) / real,
 });
 
-/** Latency summary in ms and throughput over the busy period of a set of (send, receive) pairs. */
+/** Latency summary in ms and throughput over the busy period of a set of (send, receive) pairs; NaN where there are none. */
 function measure(pairs: { sent: number; received: number }[]): { p50: number; p99: number; throughput: number } {
+  if (pairs.length === 0) return { p50: NaN, p99: NaN, throughput: NaN };
   const latencies = pairs.map((p) => (p.received - p.sent) * 1000).sort((a, b) => a - b);
   const first = min(pairs.map((p) => p.sent));
   const last = max(pairs.map((p) => p.received));
@@ -74,12 +92,15 @@ interface Calibration {
 /**
  * The server's service time from 100 sequential requests (inference plus its own per-request
  * work: the sequential round trip less the inference time and a ping's round trip, on the same
- * core), and the loopback round trip from 200 pings.
+ * core), and the loopback round trip from 200 pings. The profile goes into `folder`. A failed
+ * request fails the calibration: the simulator would be calibrated from nothing.
  */
-async function calibrate(server: RunningServer, variant: CnnVariant, cores: number): Promise<Calibration> {
+async function calibrate(server: RunningServer, variant: CnnVariant, cores: number, folder: string): Promise<Calibration> {
   const sequential = async (path: string, count: number) => {
     const out = [];
     for (let i = 0; i < count; i++) out.push(...(await replay(server.port, path, [0], 30)));
+    const failed = out.filter((r) => !r.ok).length;
+    if (failed > 0) throw new Error(`calibrating ${variant.name}: ${failed} of ${count} requests to ${path} failed (model server on port ${server.port})`);
     return out;
   };
   const pings = (await sequential('/ping', 200)).map((r) => (r.received - r.sent) * 1000).sort((a, b) => a - b);
@@ -87,7 +108,7 @@ async function calibrate(server: RunningServer, variant: CnnVariant, cores: numb
   const overheadMs = Math.max(0, quantile(runs.map((r) => (r.received - r.sent) * 1000 - r.serviceMs).sort((a, b) => a - b), 0.5) - quantile(pings, 0.5));
   const service = runs.map((r) => r.serviceMs + overheadMs).sort((a, b) => a - b);
   const meanServiceMs = mean(service);
-  const profile = join(mkdtempSync(join(tmpdir(), 'servesim-validate-')), 'profile.csv');
+  const profile = join(folder, 'profile.csv');
   writeFileSync(
     profile,
     formatProfileCsv([
@@ -98,19 +119,27 @@ async function calibrate(server: RunningServer, variant: CnnVariant, cores: numb
 }
 
 /** One steady-state configuration, for real and in the simulator calibrated in the same run, on the same Poisson arrival times. */
-export async function validateConfig(config: ValidationConfig, modelsDir: string, seed: number): Promise<{ rows: ValidationRow[]; latencies: LatencySamples }> {
-  const model = ensureModel(config.variant, modelsDir);
+export function validateConfig(config: ValidationConfig, modelsDir: string, seed: number): Promise<{ rows: ValidationRow[]; latencies: LatencySamples; real: RealRequests }> {
+  return withTemporaryFolder(WORK_FOLDER_PREFIX, (folder) => validateConfigIn(folder, config, modelsDir, seed));
+}
+
+async function validateConfigIn(folder: string, config: ValidationConfig, modelsDir: string, seed: number): Promise<{ rows: ValidationRow[]; latencies: LatencySamples; real: RealRequests }> {
+  const model = checkedModel(config.variant, modelsDir);
   const server = await startServer({ model, imageSize: config.variant.imageSize, cores: config.cores, maxBatch: 1, maxWaitMs: 0, cpus: config.cores === 1 ? '1' : undefined });
   let calibration: Calibration;
   let real: { sent: number; received: number }[];
+  let sent: number;
   let rate: number;
   try {
-    calibration = await calibrate(server, config.variant, config.cores);
+    calibration = await calibrate(server, config.variant, config.cores, folder);
     rate = (config.utilisation * 1000) / calibration.meanServiceMs;
     const arrivals = poissonArrivals(new RandomStreams(seed).uniform('arrivals'), rate);
-    const times: number[] = [];
-    for (let t = arrivals.next(); t < config.durationSeconds; t = arrivals.next()) times.push(t);
-    real = (await replay(server.port, '/infer', times, 30)).filter((r) => r.ok);
+    function* times(): Generator<number> {
+      for (let t = arrivals.next(); t < config.durationSeconds; t = arrivals.next()) yield t;
+    }
+    const responses = await replay(server.port, '/infer', times(), 30);
+    sent = responses.length;
+    real = responses.filter((r) => r.ok);
   } finally {
     await server.stop();
   }
@@ -136,6 +165,7 @@ export async function validateConfig(config: ValidationConfig, modelsDir: string
   return {
     rows: [row(config.name, 'p50_ms', s.p50, r.p50), row(config.name, 'p99_ms', s.p99, r.p99), row(config.name, 'throughput_rps', s.throughput, r.throughput)],
     latencies: { config: config.name, sim: ms(simulated), real: ms(real) },
+    real: { config: config.name, requests: sent, failed: sent - real.length },
   };
 }
 
@@ -144,12 +174,16 @@ export async function validateConfig(config: ValidationConfig, modelsDir: string
  * servers through a bursty Twitter segment, scaled to this machine, run for real and simulated
  * with the same spec, calibrated in the same run. Compares SLO violations, mean replicas and P99.
  */
-export async function validateAutoscaling(variant: CnnVariant, modelsDir: string, seed: number, durationSeconds: number): Promise<{ rows: ValidationRow[]; replicas: ReplicaSeries }> {
-  const model = ensureModel(variant, modelsDir);
+export function validateAutoscaling(variant: CnnVariant, modelsDir: string, seed: number, durationSeconds: number): Promise<{ rows: ValidationRow[]; replicas: ReplicaSeries; real: RealRequests }> {
+  return withTemporaryFolder(WORK_FOLDER_PREFIX, (folder) => validateAutoscalingIn(folder, variant, modelsDir, seed, durationSeconds));
+}
+
+async function validateAutoscalingIn(folder: string, variant: CnnVariant, modelsDir: string, seed: number, durationSeconds: number): Promise<{ rows: ValidationRow[]; replicas: ReplicaSeries; real: RealRequests }> {
+  const model = checkedModel(variant, modelsDir);
   const server = await startServer({ model, imageSize: variant.imageSize, cores: 1, maxBatch: 1, maxWaitMs: 0, cpus: '1' });
   let calibration: Calibration;
   try {
-    calibration = await calibrate(server, variant, 1);
+    calibration = await calibrate(server, variant, 1, folder);
   } finally {
     await server.stop();
   }
@@ -178,11 +212,12 @@ export async function validateAutoscaling(variant: CnnVariant, modelsDir: string
   const name = `hpa-${variant.name}-burst`;
   return {
     rows: [
-      row(name, 'slo_violation_rate', sim.sloViolationRate ?? 0, real.summary.sloViolationRate ?? 0),
+      row(name, 'slo_violation_rate', sim.sloViolationRate ?? NaN, real.summary.sloViolationRate ?? NaN),
       row(name, 'mean_replicas', meanReplicas(simRows), meanReplicas(real.rows)),
-      row(name, 'p99_ms', sim.latencyMs.p99 ?? 0, real.summary.latencyMs.p99 ?? 0),
+      row(name, 'p99_ms', sim.latencyMs.p99 ?? NaN, real.summary.latencyMs.p99 ?? NaN),
     ],
     replicas: { t: simRows.map((r) => r.t), sim: simRows.map((r) => r.replicas), real: simRows.map((_, i) => real.rows[i]?.replicas ?? NaN) },
+    real: { config: name, requests: real.summary.requests, failed: real.summary.dropped },
   };
 }
 
@@ -195,14 +230,18 @@ export const INFADAPTER_TESTBED_SPEC = 'experiments/testbed/infadapter-cnn.json'
  * profile of the three models at 1 and 2 cores taken in the same run, with its capacity data.
  * Compares SLO violations, mean cores, accuracy and latency.
  */
-export async function validateInfAdapter(modelsDir: string, seed: number): Promise<{ rows: ValidationRow[]; latencies: LatencySamples }> {
+export function validateInfAdapter(modelsDir: string, seed: number): Promise<{ rows: ValidationRow[]; latencies: LatencySamples; real: RealRequests }> {
+  return withTemporaryFolder(WORK_FOLDER_PREFIX, (folder) => validateInfAdapterIn(folder, modelsDir, seed));
+}
+
+async function validateInfAdapterIn(folder: string, modelsDir: string, seed: number): Promise<{ rows: ValidationRow[]; latencies: LatencySamples; real: RealRequests }> {
   const input = JSON.parse(readFileSync(join(packageRoot, INFADAPTER_TESTBED_SPEC), 'utf8')) as SpecInput;
   const variants = input.deployments.map((d) => testbedVariant(d.profile?.variant) as CnnVariant);
   const points = await profileModels(
-    variants.map((variant) => ({ variant, path: ensureModel(variant, modelsDir) })),
+    variants.map((variant) => ({ variant, path: checkedModel(variant, modelsDir) })),
     { batches: [1], cores: [1, 2], runs: 100, warmup: 10 },
   );
-  const profile = join(mkdtempSync(join(tmpdir(), 'servesim-validate-')), 'profile.csv');
+  const profile = join(folder, 'profile.csv');
   writeFileSync(profile, formatProfileCsv(points));
   input.seed = seed;
   input.deployments = input.deployments.map((d) => ({ ...d, profile: { ...(d.profile as { variant: string }), file: profile } }));
@@ -217,19 +256,22 @@ export async function validateInfAdapter(modelsDir: string, seed: number): Promi
   const name = 'infadapter-cnn-burst';
   return {
     rows: [
-      row(name, 'slo_violation_rate', sim.sloViolationRate ?? 0, real.summary.sloViolationRate ?? 0),
+      row(name, 'slo_violation_rate', sim.sloViolationRate ?? NaN, real.summary.sloViolationRate ?? NaN),
       row(name, 'mean_cores', sim.meanCores, real.summary.meanCores),
-      row(name, 'accuracy', sim.accuracy ?? 0, real.summary.accuracy ?? 0),
-      row(name, 'p50_ms', sim.latencyMs.p50 ?? 0, real.summary.latencyMs.p50 ?? 0),
-      row(name, 'p99_ms', sim.latencyMs.p99 ?? 0, real.summary.latencyMs.p99 ?? 0),
+      row(name, 'accuracy', sim.accuracy ?? NaN, real.summary.accuracy ?? NaN),
+      row(name, 'p50_ms', sim.latencyMs.p50 ?? NaN, real.summary.latencyMs.p50 ?? NaN),
+      row(name, 'p99_ms', sim.latencyMs.p99 ?? NaN, real.summary.latencyMs.p99 ?? NaN),
     ],
     latencies: { config: name, sim: simulated, real: real.latenciesMs },
+    real: { config: name, requests: real.summary.requests, failed: real.summary.dropped },
   };
 }
 
 export const VALIDATION_HEADER = ['config', 'metric', 'sim', 'real', 'error_pct'];
 
-/** One row of validation.csv. */
+const fixedOrEmpty = (x: number, digits: number) => (Number.isFinite(x) ? x.toFixed(digits) : '');
+
+/** One row of validation.csv; a figure that could not be measured (no request succeeded) is empty. */
 export function validationCells(r: ValidationRow): string[] {
-  return [r.config, r.metric, r.sim.toFixed(4), r.real.toFixed(4), r.errorPct.toFixed(2)];
+  return [r.config, r.metric, fixedOrEmpty(r.sim, 4), fixedOrEmpty(r.real, 4), fixedOrEmpty(r.errorPct, 2)];
 }

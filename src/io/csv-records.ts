@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { InputError } from '../errors.js';
 
@@ -49,6 +49,8 @@ function* lineBlocks(file: string): Generator<{ text: string; bytesRead: number 
     throw new InputError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   try {
+    // A directory opens on Linux and fails only at the first read (EISDIR): say so up front.
+    if (fstatSync(fd).isDirectory()) throw new InputError(`${file}: is a directory, expected a CSV file`);
     const block = Buffer.allocUnsafe(BLOCK_BYTES);
     let carry = '';
     let bytesRead = 0;

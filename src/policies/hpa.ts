@@ -37,7 +37,8 @@ export const hpaSchema = z
     targetRps: z.number().positive().optional().describe('Average requests/s per pod (metric "rps")'),
     minReplicas: z.number().int().positive().default(1),
     maxReplicas: z.number().int().positive(),
-    syncSeconds: z.number().positive().default(15).describe('--horizontal-pod-autoscaler-sync-period'),
+    // Periods of at least 0.01 s, the shortest control period (src/engine/limits.ts): shorter ones would spend the run deciding.
+    syncSeconds: z.number().min(0.01).default(15).describe('--horizontal-pod-autoscaler-sync-period'),
     tolerance: z.number().nonnegative().default(0.1).describe('--horizontal-pod-autoscaler-tolerance'),
     cpuInitializationSeconds: z.number().nonnegative().default(300).describe('--horizontal-pod-autoscaler-cpu-initialization-period'),
     initialReadinessDelaySeconds: z.number().nonnegative().default(30).describe('--horizontal-pod-autoscaler-initial-readiness-delay'),

@@ -26,9 +26,10 @@ export const infadapterSchema = z.strictObject({
   capacityFactor: z.number().positive().default(0.8).describe('CAPACITY_COEF: derating of the fitted capacity'),
   resourceWeight: z.number().nonnegative().default(0.05).describe('α, weight of cores/budget'),
   loadingWeight: z.number().nonnegative().default(0.001).describe('β, weight of the loading cost'),
-  intervalSeconds: z.number().positive().default(30).describe('DECISION_INTERVAL: from the end of one decision (its pods ready) to the next'),
+  // Periods of at least 0.01 s, the shortest control period (src/engine/limits.ts): shorter ones would spend the run deciding.
+  intervalSeconds: z.number().min(0.01).default(30).describe('DECISION_INTERVAL: from the end of one decision (its pods ready) to the next'),
   firstDecisionSeconds: z.number().nonnegative().default(120).describe('FIRST_DECIDE_DELAY_MINUTES × 60'),
-  readinessPollSeconds: z.number().positive().default(0.5).describe('How often a decision checks whether the pods it started are ready (check_readiness)'),
+  readinessPollSeconds: z.number().min(0.01).default(0.5).describe('How often a decision checks whether the pods it started are ready (check_readiness)'),
   scaleDownAfter: z.number().int().nonnegative().default(4).describe('STABILIZATION_INTERVAL: decisions skipped while the forecast stays at or below the planned load'),
   predictor: z.enum(['lstm', 'ewma', 'max']).default('lstm').describe('lstm: 10 one-minute maxima → next minute; ewma: span 10; max: over 10 minutes'),
   margin: z.number().nonnegative().default(0.1).describe('LSTM_PREDICTION_ERROR_PERCENTAGE'),

@@ -17,8 +17,9 @@ export const vpaSchema = z
     minCores: z.number().positive().default(0.025).describe('minAllowed CPU'),
     maxCores: z.number().positive().default(1000).describe('maxAllowed CPU'),
     wholeCores: z.boolean().default(false).describe('Round recommendations up to whole cores (VPA\'s integer-CPU post-processor)'),
-    recommenderIntervalSeconds: z.number().positive().default(60).describe('--recommender-interval: a new recommendation from the samples taken so far'),
-    updaterIntervalSeconds: z.number().positive().default(60).describe('--updater-interval (or, with applyBy "restart", how often the external loop reads the target)'),
+    // Periods of at least 0.01 s, the shortest control period (src/engine/limits.ts): shorter ones would spend the run deciding.
+    recommenderIntervalSeconds: z.number().min(0.01).default(60).describe('--recommender-interval: a new recommendation from the samples taken so far'),
+    updaterIntervalSeconds: z.number().min(0.01).default(60).describe('--updater-interval (or, with applyBy "restart", how often the external loop reads the target)'),
     firstUpdateSeconds: z.number().nonnegative().optional().describe('When the updater first acts (default: one updater interval in)'),
     sampleWeight: z
       .enum(['constant', 'request'])
@@ -46,6 +47,9 @@ export const vpaSchema = z
       .describe('applyBy "restart": reads of a target at or below the cores in place skipped before it is applied (InfAdapter\'s VPA_TYPE "P": 4)'),
   })
   .refine((v) => v.minCores <= v.maxCores, { message: 'minCores must not exceed maxCores', path: ['minCores'] })
+  // The recommender's bounds bracket its target: inverted, the range a pod is left alone in could not hold the target.
+  .refine((v) => v.lowerBoundPercentile <= v.targetPercentile, { message: 'expected lowerBoundPercentile at most targetPercentile', path: ['lowerBoundPercentile'] })
+  .refine((v) => v.targetPercentile <= v.upperBoundPercentile, { message: 'expected upperBoundPercentile at least targetPercentile', path: ['upperBoundPercentile'] })
   .refine((v) => isMultiple(v.recommenderIntervalSeconds, v.updaterIntervalSeconds) || isMultiple(v.updaterIntervalSeconds, v.recommenderIntervalSeconds), {
     message: 'recommenderIntervalSeconds and updaterIntervalSeconds must be multiples of one another',
     path: ['updaterIntervalSeconds'],

@@ -48,15 +48,24 @@ export function readCapacityCsv(path: string): CapacityPoint[] {
   const table = new CsvTable(path);
   for (const column of CAPACITY_COLUMNS) table.column(column);
   const optional = (row: CsvTable['rows'][number], column: string) => (table.has(column) ? table.number(row, column, { optional: true }) : NaN);
-  return table.rows.map((row) => ({
-    variant: table.text(row, 'variant'),
-    device: table.text(row, 'device'),
-    cores: table.number(row, 'cores', { positive: true }),
-    sloMs: table.number(row, 'slo_ms', { positive: true }),
-    capacityRps: table.number(row, 'capacity_rps'),
-    p99Ms: optional(row, 'p99_ms'),
-    saturationRps: optional(row, 'saturation_rps'),
-  }));
+  // A measurement given twice would count twice in the capacity line a policy fits through them.
+  const firstLine = new Map<string, number>();
+  return table.rows.map((row) => {
+    const point: CapacityPoint = {
+      variant: table.text(row, 'variant'),
+      device: table.text(row, 'device'),
+      cores: table.number(row, 'cores', { positive: true }),
+      sloMs: table.number(row, 'slo_ms', { positive: true }),
+      capacityRps: table.number(row, 'capacity_rps'),
+      p99Ms: optional(row, 'p99_ms'),
+      saturationRps: optional(row, 'saturation_rps'),
+    };
+    const key = JSON.stringify([point.variant, point.device, point.cores, point.sloMs]);
+    const first = firstLine.get(key);
+    if (first !== undefined) throw new InputError(`${path}:${row.line}: duplicate capacity (variant ${point.variant}, device ${point.device}, ${point.cores} cores, ${point.sloMs} ms SLO), first on line ${first}`);
+    firstLine.set(key, row.line);
+    return point;
+  });
 }
 
 export function formatCapacityCsv(points: CapacityPoint[]): string {

@@ -30,15 +30,14 @@ export class CsvTable {
     return value;
   }
 
-  /** A number in the row, or NaN when the cell is empty and `optional`. */
-  number(row: { fields: string[]; line: number }, column: string, { positive = false, optional = false } = {}): number {
+  /** A number in the row, or NaN when the cell is empty and `optional`; `integer`: a whole number. */
+  number(row: { fields: string[]; line: number }, column: string, { positive = false, optional = false, integer = false } = {}): number {
     const raw = row.fields[this.column(column)];
     if ((raw === undefined || raw === '') && optional) return NaN;
     const value = Number(raw);
-    if (raw === undefined || raw === '' || !Number.isFinite(value) || (positive ? value <= 0 : value < 0)) {
-      throw new InputError(
-        `${this.path}:${row.line}: column "${column}" expected a ${positive ? 'positive' : 'non-negative'} number, got ${raw === undefined ? 'nothing' : JSON.stringify(raw)}`,
-      );
+    if (raw === undefined || raw === '' || !Number.isFinite(value) || (positive ? value <= 0 : value < 0) || (integer && !Number.isInteger(value))) {
+      const kind = `${positive ? 'positive' : 'non-negative'} ${integer ? 'integer' : 'number'}`;
+      throw new InputError(`${this.path}:${row.line}: column "${column}" expected a ${kind}, got ${raw === undefined ? 'nothing' : JSON.stringify(raw)}`);
     }
     return value;
   }

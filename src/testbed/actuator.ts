@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { RandomStreams, type Uniform } from '../engine/random.js';
 import type { DeploymentObservation, PodObservation } from '../control/types.js';
 import { pickReplica, type ReplicaRouter } from '../cluster/router.js';
+import { CrashLoopBackOff, type CrashBackOffOptions } from './crash-backoff.js';
 import { startServer, type RunningServer, type ServerOptions } from './server-process.js';
+import { ServerSlots } from './server-slots.js';
 
 /** Linux reports process CPU time in clock ticks of 1/100 s. */
 const TICKS_PER_SECOND = 100;
@@ -17,7 +19,7 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-/** What a deployment's servers start with, apart from their cores and CPUs: model file, input size, batching. */
+/** What a deployment's servers start with, apart from their cores and CPUs: model file, input size, batching, queue bound. */
 export type ServerTemplate = Omit<ServerOptions, 'cores' | 'cpus'>;
 
 export interface DeploymentOptions {
@@ -34,17 +36,31 @@ export interface DeploymentOptions {
    * shared by a run's deployments so that their servers spread. Default: this deployment's pod ids.
    */
   pinTurn?: () => number;
+  /** The cap on server processes, shared by a run's deployments; default this deployment's own, of DEFAULT_MAX_SERVERS. */
+  slots?: ServerSlots;
+  /** The crash back-off's scale; default the kubelet's (10 s doubling to 5 min, crash-backoff.ts). */
+  crashBackOff?: CrashBackOffOptions;
 }
 
 interface RealPod {
   id: number;
   cores: number;
   variant: string;
+  /** What its server starts with (and restarts with after a crash): the template when the pod was made. */
+  template: ServerTemplate;
   /** The batching the server runs with (set at start-up, changed through its endpoint). */
   batching: { maxBatch: number; maxWaitMs: number };
   startTime: number;
   readyTime: number | null;
   server: RunningServer | null;
+  /** Whether it holds one of the run's server slots (else it waits for one, Pending). */
+  holdsSlot: boolean;
+  /** Whether its server process is starting. */
+  launching: boolean;
+  /** Its server's restarts after crashes, paced as the kubelet paces a container's. */
+  backOff: CrashLoopBackOff;
+  /** A restart waiting out its back-off, or the drain before a stop. */
+  timer: NodeJS.Timeout | null;
   /** CPU seconds the server had used when it became ready: the first sample's baseline. */
   readyCpu: number;
   terminating: boolean;
@@ -58,19 +74,31 @@ interface RealPod {
 const isServing = (pod: RealPod) => pod.server !== null && !pod.terminating;
 const serverOutstanding = (pod: RealPod) => pod.outstanding;
 
+/** Seconds a stopped server keeps serving what was already sent to it before it is sent SIGTERM. */
+const DRAIN_SECONDS = 1;
+
+/** The back-off's clock: monotonic, whatever the run's clock does when the load starts. */
+const monotonicSeconds = () => performance.now() / 1000;
+
 /**
  * A deployment made of real model-server processes: what the simulated Deployment is to the
  * simulator. It carries out the same actions (scale; resize and replace by recreate or rolling
  * update; template cores; eviction; batching) by starting and stopping processes, routes requests
  * to its ready servers by the deployment's router, and reports pods as a controller sees them,
- * with CPU usage sampled from /proc like metrics-server samples cgroups.
+ * with CPU usage sampled from /proc like metrics-server samples cgroups. A server that crashes is
+ * restarted in its pod with the kubelet's back-off; a pod past the run's cap on server processes
+ * waits, Pending, for a slot.
  */
 export class RealDeployment {
   private readonly pods: RealPod[] = [];
   private readonly starting = new Set<Promise<unknown>>();
   private nextId = 0;
-  /** Servers that died on their own and were replaced. */
+  /** Servers that died on their own (crashed, or failed to start) and were restarted or are waiting to be. */
   restarts = 0;
+  /** Replicas asked for past the cap on server processes, never made (a deployment has at most the cap's pods). */
+  refused = 0;
+  /** Why the latest server failed to start, if one did. */
+  lastStartError: Error | null = null;
   private turn = 0;
   private desired = 0;
   private cores: number;
@@ -79,6 +107,8 @@ export class RealDeployment {
   private readonly router: ReplicaRouter;
   private readonly uniform: Uniform;
   private readonly pinTurn: (() => number) | undefined;
+  readonly slots: ServerSlots;
+  private readonly crashBackOff: CrashBackOffOptions | undefined;
 
   constructor(
     readonly name: string,
@@ -94,6 +124,8 @@ export class RealDeployment {
     this.router = options.router ?? 'round-robin';
     this.uniform = options.uniform ?? new RandomStreams(1).uniform(`route:${name}`);
     this.pinTurn = options.pinTurn;
+    this.slots = options.slots ?? new ServerSlots();
+    this.crashBackOff = options.crashBackOff;
   }
 
   private ready(): RealPod[] {
@@ -130,16 +162,22 @@ export class RealDeployment {
     return pod.cores === this.cores && pod.variant === this.variant;
   }
 
+  /** A new pod of the current template; it starts its server once it has a slot. */
   private start(): void {
     const { maxBatch, maxWaitMs } = this.server;
     const pod: RealPod = {
       id: this.nextId++,
       cores: this.cores,
       variant: this.variant,
+      template: this.server,
       batching: { maxBatch, maxWaitMs },
       startTime: this.now(),
       readyTime: null,
       server: null,
+      holdsSlot: false,
+      launching: false,
+      backOff: new CrashLoopBackOff(this.crashBackOff),
+      timer: null,
       readyCpu: NaN,
       terminating: false,
       served: 0,
@@ -147,38 +185,83 @@ export class RealDeployment {
       sample: null,
     };
     this.pods.push(pod);
+    this.slots.acquire(() => {
+      if (pod.terminating) return false;
+      pod.holdsSlot = true;
+      this.launch(pod);
+      return true;
+    });
+  }
+
+  /** Starts the pod's server process (again, after a crash). */
+  private launch(pod: RealPod): void {
     const turn = this.pinTurn?.() ?? pod.id;
     const cpus = pod.cores === 1 ? String(this.cpuCount - 1 - (turn % this.cpuCount)) : undefined;
-    const started = startServer({ ...this.server, cores: pod.cores, cpus }).then(
+    // A restarted server takes the batching in force now, which running servers were given too.
+    const { maxBatch, maxWaitMs } = this.server;
+    pod.batching = { maxBatch, maxWaitMs };
+    pod.launching = true;
+    const started = startServer({ ...pod.template, maxBatch, maxWaitMs, cores: pod.cores, cpus }).then(
       (server) => {
-        if (pod.terminating) return server.stop();
+        pod.launching = false;
+        if (pod.terminating) return server.stop().then(() => this.release(pod));
         pod.server = server;
         pod.readyTime = this.now();
         pod.readyCpu = cpuSeconds(server.pid);
         // A batching change made while it was starting reaches it now.
         void this.applyBatching(pod);
-        // A server that dies on its own is replaced, as the kubelet restarts a crashed container;
-        // the requests it held fail at the load generator and are counted as dropped.
+        // A server that dies on its own is restarted in its pod, as the kubelet restarts a crashed
+        // container; the requests it held fail at the load generator and are counted as dropped.
         void server.exited.then(() => {
-          if (pod.terminating) return;
-          this.remove(pod);
-          this.restarts++;
-          this.start();
+          if (!pod.terminating) this.crashed(pod);
         });
         this.retireOutdated();
       },
-      () => this.remove(pod),
+      (error: unknown) => {
+        pod.launching = false;
+        this.lastStartError = error instanceof Error ? error : new Error(String(error));
+        if (pod.terminating) this.release(pod);
+        else this.crashed(pod);
+      },
     );
     this.starting.add(started);
     void started.finally(() => this.starting.delete(started));
   }
 
+  /** The pod's server ended on its own (or never started): restart it after its back-off. */
+  private crashed(pod: RealPod): void {
+    this.restarts++;
+    pod.server = null;
+    pod.readyTime = null;
+    pod.sample = null;
+    pod.outstanding = 0;
+    const delay = pod.backOff.delayAfterCrash(monotonicSeconds());
+    if (delay === 0) return this.launch(pod);
+    pod.timer = setTimeout(() => {
+      pod.timer = null;
+      if (!pod.terminating) this.launch(pod);
+    }, delay * 1000);
+  }
+
   private stop(pod: RealPod): void {
     pod.terminating = true;
+    if (pod.timer !== null) clearTimeout(pod.timer);
+    pod.timer = null;
     const server = pod.server;
+    if (server === null) {
+      // Pending, backing off, or starting (its server stops once up, and frees its slot then).
+      this.remove(pod);
+      if (!pod.launching) this.release(pod);
+      return;
+    }
     // Requests already sent finish before the process goes (a graceful drain).
-    setTimeout(() => void server?.stop().then(() => this.remove(pod)), 1000);
-    if (server === null) this.remove(pod);
+    pod.timer = setTimeout(() => {
+      pod.timer = null;
+      void server.stop().then(() => {
+        this.remove(pod);
+        this.release(pod);
+      });
+    }, DRAIN_SECONDS * 1000);
   }
 
   private remove(pod: RealPod): void {
@@ -186,17 +269,39 @@ export class RealDeployment {
     if (i >= 0) this.pods.splice(i, 1);
   }
 
+  /** The pod's process has ended for good: its slot goes to the next pod waiting. */
+  private release(pod: RealPod): void {
+    this.remove(pod);
+    if (!pod.holdsSlot) return;
+    pod.holdsSlot = false;
+    this.slots.release();
+  }
+
   /** Make-before-break: once servers of the current template are ready, older ones go. */
   private retireOutdated(): void {
     const current = this.pods.filter((p) => !p.terminating && this.isCurrent(p));
-    if (current.filter((p) => p.server !== null).length < Math.min(this.desired, current.length)) return;
-    for (const pod of this.pods) if (!pod.terminating && !this.isCurrent(pod) && pod.server !== null) this.stop(pod);
+    const outdated = this.pods.filter((p) => !p.terminating && !this.isCurrent(p) && p.server !== null);
+    if (outdated.length === 0) return;
+    if (current.filter((p) => p.server !== null).length >= Math.min(this.desired, current.length)) {
+      for (const pod of outdated) this.stop(pod);
+      return;
+    }
+    // New pods waiting for a slot that old ones hold would wait for ever: the old ones give way
+    // one at a time, as a rolling update with no room to surge takes an old pod down first.
+    const freeing = this.pods.some((p) => p.terminating && p.holdsSlot);
+    if (!freeing && current.some((p) => !p.holdsSlot)) this.stop(outdated[0]);
   }
 
+  /**
+   * Replicas past the cap on server processes are refused (a deployment cannot run more than the
+   * cap); each replica asked for above it counts once in `refused`.
+   */
   scaleTo(replicas: number): void {
+    const limit = this.slots.limit;
+    this.refused += Math.max(0, Math.max(0, replicas - limit) - Math.max(0, this.desired - limit));
     this.desired = replicas;
     const current = this.pods.filter((p) => !p.terminating && this.isCurrent(p));
-    for (let n = current.length; n < replicas; n++) this.start();
+    for (let n = current.length; n < Math.min(replicas, limit); n++) this.start();
     const extra = current.sort((a, b) => Number(a.server !== null) - Number(b.server !== null) || b.startTime - a.startTime).slice(0, Math.max(0, current.length - replicas));
     for (const pod of extra) this.stop(pod);
   }
@@ -261,7 +366,7 @@ export class RealDeployment {
     const { maxBatch, maxWaitMs } = this.server;
     if (pod.server === null || (pod.batching.maxBatch === maxBatch && pod.batching.maxWaitMs === maxWaitMs)) return;
     pod.batching = { maxBatch, maxWaitMs };
-    // A server that died meanwhile is replaced by one started with the new batching.
+    // A server that died meanwhile is restarted with the new batching.
     await pod.server.setBatching(maxBatch, maxWaitMs).catch(() => {});
   }
 
@@ -282,7 +387,7 @@ export class RealDeployment {
     const pods = this.pods.map(
       (p): PodObservation => ({
         id: p.id,
-        phase: p.terminating ? 'Terminating' : 'Running',
+        phase: p.terminating ? 'Terminating' : p.holdsSlot ? 'Running' : 'Pending',
         ready: p.server !== null && !p.terminating,
         startTime: p.startTime,
         readyTime: p.readyTime,
@@ -305,15 +410,25 @@ export class RealDeployment {
     };
   }
 
-  /** Cores held by live servers (starting, ready or draining). */
+  /** Cores held by pods with a server slot (starting, ready, backing off or draining); Pending ones hold none. */
   allocatedCores(): number {
-    return this.pods.reduce((sum, p) => sum + p.cores, 0);
+    return this.pods.reduce((sum, p) => sum + (p.holdsSlot ? p.cores : 0), 0);
   }
 
+  /** Stops every server (SIGTERM, then SIGKILL after the grace period) and cancels pending restarts and drains. */
   async stopAll(): Promise<void> {
-    for (const pod of this.pods) pod.terminating = true;
+    for (const pod of this.pods) {
+      pod.terminating = true;
+      if (pod.timer !== null) clearTimeout(pod.timer);
+      pod.timer = null;
+    }
     await this.settled();
-    await Promise.all(this.pods.map((p) => p.server?.stop()));
+    await Promise.all(
+      [...this.pods].map(async (pod) => {
+        await pod.server?.stop();
+        this.release(pod);
+      }),
+    );
     this.pods.length = 0;
   }
 }

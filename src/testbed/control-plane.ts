@@ -55,7 +55,8 @@ export class RealControlPlane implements ControlPlane {
     const current = d.observe();
     switch (action.kind) {
       case 'scale':
-        if (action.replicas === current.replicas) return false;
+        // A count that is not a number starts nothing (a finite one past the cap is refused and counted: actuator.ts).
+        if (action.replicas === current.replicas || !Number.isFinite(action.replicas)) return false;
         d.scaleTo(Math.max(0, Math.round(action.replicas)));
         return true;
       case 'resize':

@@ -15,66 +15,151 @@ export interface Response {
   port: number;
   /** The deployment the router sent it to, where the target names one. */
   deployment?: string;
+  /** The HTTP status of the reply; 0 where none came (no server, refused, reset, timed out). */
+  status?: number;
 }
 
 /** Where a request goes: a server's port, with the deployment it belongs to when there are several. */
 export type Target = number | { port: number; deployment: string };
 
 /**
- * Open-loop replay against a server on 127.0.0.1: each request is sent at its arrival time
+ * Connections the load generator opens to one server at most: 1024, Envoy's default for the
+ * connections to one upstream cluster (circuit breakers, `max_connections`), and as many as the
+ * requests a model server holds (model-server.ts). Node's own default is no limit, so a stalled
+ * server made the client open a socket per request; past the cap, requests wait in the client,
+ * each within its own timeout.
+ */
+export const MAX_SOCKETS_PER_SERVER = 1024;
+
+/** Bytes of a reply the load generator reads (a model server's reply is under a hundred). */
+const MAX_REPLY_BYTES = 64 * 1024;
+
+/**
+ * A reply's figures: a JSON object whose `serviceMs`, `waitMs` and `batch`, where present, are
+ * numbers (a ping's `{}` has none). Anything else is a malformed reply: null.
+ */
+function parseReply(body: string): { serviceMs?: number; waitMs?: number; batch?: number } | null {
+  let reply: unknown;
+  try {
+    reply = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  if (typeof reply !== 'object' || reply === null || Array.isArray(reply)) return null;
+  const figures: { serviceMs?: number; waitMs?: number; batch?: number } = {};
+  for (const key of ['serviceMs', 'waitMs', 'batch'] as const) {
+    const value = (reply as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'number') return null;
+    figures[key] = value;
+  }
+  return figures;
+}
+
+/**
+ * Open-loop replay against servers on 127.0.0.1: each request is sent at its arrival time
  * whatever happened to the earlier ones (a timer tick sends every arrival that is due, so sends
- * are quantised to Node's ~1 ms timers). Bounded: `times` is finite and every request times out
- * after `timeoutSeconds`.
+ * are quantised to Node's ~1 ms timers). `times` is read as the replay goes (a generator over an
+ * arrival process holds one time at a time); it must be finite and non-decreasing. Bounded: every
+ * request ends within `timeoutSeconds` of being sent, whether it waits for a connection, for the
+ * server or for the rest of its reply; a failure of any kind (no server, refused, reset, timed
+ * out, a status other than 200, a malformed reply) is a response with `ok: false`, never a throw.
+ * Responses come back in the order they were sent.
  */
 export async function replay(
   target: number | (() => Target | null),
   path: string,
-  times: number[],
+  times: Iterable<number>,
   timeoutSeconds: number,
   onReply?: (response: Response) => void,
+  options: { maxSocketsPerServer?: number } = {},
 ): Promise<Response[]> {
   const pick = typeof target === 'number' ? () => target : target;
-  const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+  const agent = new Agent({ keepAlive: true, maxSockets: options.maxSocketsPerServer ?? MAX_SOCKETS_PER_SERVER });
   const start = performance.now();
   const now = () => (performance.now() - start) / 1000;
-  const pending: Promise<Response>[] = [];
-  const send = () =>
-    new Promise<Response>((resolve) => {
-      const sent = now();
-      const picked = pick();
-      const port = typeof picked === 'object' && picked !== null ? picked.port : picked;
-      const deployment = typeof picked === 'object' && picked !== null ? picked.deployment : undefined;
-      const done = (ok: boolean, reply: { serviceMs?: number; waitMs?: number; batch?: number } = {}) => {
-        const response: Response = { sent, received: now(), ok, serviceMs: reply.serviceMs ?? NaN, waitMs: reply.waitMs ?? NaN, batch: reply.batch ?? NaN, port: port ?? -1, deployment };
-        onReply?.(response);
-        resolve(response);
-      };
-      // No ready server: the request fails at once, as it would against a Service with no endpoints.
-      if (port === null) return done(false);
-      const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, timeout: timeoutSeconds * 1000 }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => done(res.statusCode === 200, JSON.parse(body || '{}')));
+  const responses: Response[] = [];
+  let outstanding = 0;
+  let allSent = false;
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+
+  const send = (index: number) => {
+    const sent = now();
+    const picked = pick();
+    const port = typeof picked === 'object' && picked !== null ? picked.port : picked;
+    const deployment = typeof picked === 'object' && picked !== null ? picked.deployment : undefined;
+    let settled = false;
+    let deadline: NodeJS.Timeout | null = null;
+    /** The reply's HTTP status, once its head has come. */
+    let status = 0;
+    const done = (ok: boolean, reply: { serviceMs?: number; waitMs?: number; batch?: number } = {}) => {
+      if (settled) return;
+      settled = true;
+      if (deadline !== null) clearTimeout(deadline);
+      const response: Response = { sent, received: now(), ok, serviceMs: reply.serviceMs ?? NaN, waitMs: reply.waitMs ?? NaN, batch: reply.batch ?? NaN, port: port ?? -1, deployment, status };
+      responses[index] = response;
+      onReply?.(response);
+      outstanding--;
+      if (allSent && outstanding === 0) finish();
+    };
+    outstanding++;
+    // No ready server: the request fails at once, as it would against a Service with no endpoints.
+    if (port === null) return done(false);
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent }, (res) => {
+      status = res.statusCode ?? 0;
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+        if (body.length > MAX_REPLY_BYTES) req.destroy();
       });
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => done(false));
-      req.end();
+      res.on('end', () => {
+        const reply = status === 200 ? parseReply(body) : null;
+        done(reply !== null, reply ?? {});
+      });
+      res.on('error', () => done(false));
+      res.on('close', () => done(false));
     });
-  let next = 0;
+    // The whole request, from now, not only the socket's idle time: a request waiting for one of
+    // the agent's connections is bounded too.
+    deadline = setTimeout(() => req.destroy(), timeoutSeconds * 1000);
+    req.on('error', () => done(false));
+    req.on('close', () => done(false));
+    req.end();
+  };
+
+  const upcoming = times[Symbol.iterator]();
+  // The next arrival time; null at the end (a time that is not finite ends the replay too).
+  const advance = () => {
+    const item = upcoming.next();
+    return item.done === true || !Number.isFinite(item.value) ? null : item.value;
+  };
+  let next = advance();
+  let index = 0;
+  // An arrival source that fails mid-replay (a bad line further into a trace) stops the sending;
+  // the requests already sent are waited for, then the replay rejects with its error.
+  let sourceError: unknown = null;
   await new Promise<void>((resolve) => {
     const tick = () => {
-      const t = now();
-      while (next < times.length && times[next] <= t) {
-        pending.push(send());
-        next++;
+      try {
+        const t = now();
+        while (next !== null && next <= t) {
+          send(index++);
+          next = advance();
+        }
+      } catch (error) {
+        sourceError = error;
+        next = null;
       }
-      if (next < times.length) setTimeout(tick, Math.max(0, (times[next] - now()) * 1000 - 0.5));
+      if (next !== null) setTimeout(tick, Math.max(0, (next - now()) * 1000 - 0.5));
       else resolve();
     };
     tick();
   });
-  const responses = await Promise.all(pending);
+  allSent = true;
+  if (outstanding > 0) await finished;
   agent.destroy();
+  if (sourceError !== null) throw sourceError;
   return responses;
 }

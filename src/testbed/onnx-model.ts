@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { onnx } from 'onnx-proto';
+import { InputError } from '../errors.js';
 import { RandomStreams, sampler } from '../engine/random.js';
 
 /**
@@ -140,4 +141,30 @@ export function writeModel(variant: CnnVariant, dir: string): string {
 export function ensureModel(variant: CnnVariant, dir: string): string {
   const path = join(dir, `${variant.name}.onnx`);
   return existsSync(path) ? path : writeModel(variant, dir);
+}
+
+/**
+ * Checks, before any server starts, that `path` is a testbed model: an ONNX file that decodes,
+ * with the input "input" and the output "logits" the model server feeds and reads. A bad file is
+ * an InputError naming it (a server would otherwise fail to load it, or serve nothing).
+ */
+export function checkModelFile(path: string): void {
+  const rebuild = `; rebuild it with \`servesim build-models --out ${dirname(path)}\``;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new InputError(`${path}: cannot read the model (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let model: onnx.ModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (error) {
+    throw new InputError(`${path}: not an ONNX model (${error instanceof Error ? error.message : String(error)})${rebuild}`);
+  }
+  const inputs = model.graph?.input?.map((v) => v.name) ?? [];
+  const outputs = model.graph?.output?.map((v) => v.name) ?? [];
+  if (!inputs.includes('input') || !outputs.includes('logits')) {
+    throw new InputError(`${path}: not a testbed model (expected an ONNX graph with input "input" and output "logits")${rebuild}`);
+  }
 }

@@ -1,4 +1,5 @@
 import { sampler, type Uniform } from '../engine/random.js';
+import { MAX_TRACE_RATE } from './limits.js';
 
 /**
  * A source of arrival times. `next()` returns ascending times in seconds, and Infinity once the
@@ -71,8 +72,10 @@ export function gammaArrivals(u: Uniform, rate: number, cv: number): ArrivalProc
  * Markov-modulated Poisson process: in state i arrivals are Poisson at rates[i] for an exponential
  * sojourn of mean meanDurations[i] s, then the process moves to another state chosen uniformly
  * (for two states, the classic MMPP-2). Restarting the gap at a switch is exact: exponentials are memoryless.
+ * Sojourns pass without arrivals when a state's rate is 0 (or its next arrival falls after the
+ * switch), so the search for the next arrival gives up at `horizon` (the run's end): Infinity.
  */
-export function mmppArrivals(u: Uniform, rates: number[], meanDurations: number[]): ArrivalProcess {
+export function mmppArrivals(u: Uniform, rates: number[], meanDurations: number[], horizon = Infinity): ArrivalProcess {
   const unitGap = sampler.exponential(u, 1);
   let state = 0;
   let t = 0;
@@ -87,6 +90,7 @@ export function mmppArrivals(u: Uniform, rates: number[], meanDurations: number[
           if (candidate < stateEnd) return (t = candidate);
         }
         t = stateEnd;
+        if (t >= horizon) return Infinity;
         const other = Math.floor(u() * (rates.length - 1));
         state = other >= state ? other + 1 : other;
         stateEnd = t + meanDurations[state] * unitGap();
@@ -118,7 +122,8 @@ export function poissonWithinSecond(u: Uniform, counts: Iterator<number>): Arriv
         }
         count = step.value;
         index = 0;
-        if (count > times.length) times = new Float64Array(count * 2);
+        // Room for twice the count, but no more than the largest count a trace may hold (MAX_TRACE_RATE).
+        if (count > times.length) times = new Float64Array(Math.max(count, Math.min(count * 2, MAX_TRACE_RATE)));
         let sum = 0;
         for (let i = 0; i < count; i++) times[i] = sum += unitGap();
         const scale = 1 / (sum + unitGap());

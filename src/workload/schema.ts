@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_GAMMA_CV, MIN_GAMMA_CV, MIN_MMPP_SOJOURN_SECONDS } from './limits.js';
 
 const positive = z.number().positive();
 const nonNegative = z.number().nonnegative();
@@ -17,18 +18,20 @@ export const rateSchema = z.union([
 export const arrivalsSchema = z.discriminatedUnion('process', [
   z.strictObject({ process: z.literal('poisson'), rate: rateSchema }).describe('Poisson arrivals'),
   z
-    .strictObject({ process: z.literal('gamma'), rate: positive, cv: positive })
+    .strictObject({ process: z.literal('gamma'), rate: positive, cv: z.number().min(MIN_GAMMA_CV).max(MAX_GAMMA_CV) })
     .describe('Renewal process with Gamma inter-arrival times (cv > 1 is burstier than Poisson)'),
   z
     .strictObject({
       process: z.literal('mmpp'),
       rates: z.array(nonNegative).min(2),
-      meanDurations: z.array(positive).min(2),
+      meanDurations: z.array(z.number().min(MIN_MMPP_SOJOURN_SECONDS)).min(2),
     })
     .refine((m) => m.rates.length === m.meanDurations.length, {
       message: 'rates and meanDurations must have the same length',
       path: ['meanDurations'],
     })
+    // With every rate 0 no request would ever arrive; the process would only switch states.
+    .refine((m) => m.rates.some((rate) => rate > 0), { message: 'expected at least one positive rate (all are 0: no request would ever arrive)', path: ['rates'] })
     .describe('Markov-modulated Poisson: state i has rate rates[i] for an exponential time of mean meanDurations[i] s'),
   z
     .strictObject({ process: z.literal('poisson-within-second') })

@@ -4,17 +4,21 @@ import type { Simulator } from '../engine/simulator.js';
 import { gammaArrivals, mmppArrivals, poissonArrivals, scheduledPoissonArrivals, type ArrivalProcess } from './arrivals.js';
 import { Request } from './request.js';
 import type { WorkloadSpec } from './schema.js';
-import { openTrace } from './trace.js';
+import { openTrace, type TraceLimit } from './trace.js';
 
 /** Where arriving requests go. */
 export interface RequestSink {
   accept(request: Request): void;
 }
 
-/** The arrival process a workload spec describes. `tracePath` is the trace file, already resolved. */
-export function openArrivals(spec: WorkloadSpec, streams: RandomStreams, tracePath?: string): ArrivalProcess {
+/**
+ * The arrival process a workload spec describes. `tracePath` is the trace file, already resolved;
+ * `horizon` is where the run stops generating arrivals (its duration); a trace must not run past
+ * `limit` (see `TraceLimit`).
+ */
+export function openArrivals(spec: WorkloadSpec, streams: RandomStreams, tracePath?: string, horizon = Infinity, limit?: TraceLimit): ArrivalProcess {
   const u = streams.uniform('arrivals');
-  if (spec.trace !== undefined) return openTrace(spec.trace, tracePath ?? spec.trace.file, u, streams.uniform('trace-rounding'));
+  if (spec.trace !== undefined) return openTrace(spec.trace, tracePath ?? spec.trace.file, u, streams.uniform('trace-rounding'), limit);
   const arrivals = spec.arrivals;
   switch (arrivals?.process) {
     case 'poisson':
@@ -24,7 +28,7 @@ export function openArrivals(spec: WorkloadSpec, streams: RandomStreams, tracePa
     case 'gamma':
       return gammaArrivals(u, arrivals.rate, arrivals.cv);
     case 'mmpp':
-      return mmppArrivals(u, arrivals.rates, arrivals.meanDurations);
+      return mmppArrivals(u, arrivals.rates, arrivals.meanDurations, horizon);
     default:
       throw new Error(`workload without arrivals or trace reached the simulator`);
   }
@@ -32,7 +36,8 @@ export function openArrivals(spec: WorkloadSpec, streams: RandomStreams, tracePa
 
 /**
  * Turns arrival times into requests handed to a sink: one pending event at a time, so the event
- * set stays small however long the trace. Arrivals at or after `horizon` are not generated.
+ * set stays small however long the trace. Arrivals at or after `horizon` are not generated; an
+ * impossible time (NaN, or before the previous arrival) reaches the simulator, which refuses it.
  */
 export class ArrivalFeeder implements EventHandler {
   private nextId = 0;
@@ -45,6 +50,8 @@ export class ArrivalFeeder implements EventHandler {
     private readonly sink: RequestSink,
     private readonly sloSeconds: number,
     private readonly horizon: number,
+    /** Called once, when the process has no more arrivals before the horizon. */
+    private readonly onExhausted: () => void = () => {},
   ) {}
 
   start(): void {
@@ -59,7 +66,9 @@ export class ArrivalFeeder implements EventHandler {
 
   private scheduleNext(): void {
     const time = this.process.next();
-    if (time < this.horizon) this.sim.post(time, this);
-    else this.exhausted = true;
+    if (time >= this.horizon) {
+      this.exhausted = true;
+      this.onExhausted();
+    } else this.sim.post(time, this);
   }
 }

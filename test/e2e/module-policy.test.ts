@@ -56,14 +56,14 @@ describe('a policy from a module', () => {
   };
 
   it('that does not load, or returns no policy, fails with exit 2 and one line naming the module', () => {
-    expect(failing('export default function (')).toMatch(/^servesim: policy module "\.\/mine\.mjs": cannot load it/);
-    expect(failing('export const notDefault = 1;')).toMatch(/^servesim: policy module "\.\/mine\.mjs": expected a default export that is a function/);
+    expect(failing('export default function (')).toMatch(/^servesim: \S+spec\.json: policy module "\.\/mine\.mjs": cannot load it/);
+    expect(failing('export const notDefault = 1;')).toMatch(/^servesim: \S+spec\.json: policy module "\.\/mine\.mjs": expected a default export that is a function/);
     expect(failing('export default () => ({ name: "x", intervalSeconds: 0, firstDecisionSeconds: 0, decide: () => [] });')).toMatch(/intervalSeconds, a positive number/);
   });
 
   it('whose decision holds a malformed action fails with exit 2 and one line naming the module', () => {
     const message = failing('export default () => ({ name: "x", intervalSeconds: 5, firstDecisionSeconds: 5, decide: () => [{ kind: "scale", deployment: "a", replicas: -1 }] });');
-    expect(message).toMatch(/^servesim: policy module "\.\/mine\.mjs": action 0 of the decision at 5 s is malformed: replicas/);
+    expect(message).toMatch(/^servesim: \S+spec\.json: policy module "\.\/mine\.mjs": action 0 of the decision at 5 s is malformed: replicas/);
   });
 
   it('named with a file that is not there fails before the run', () => {
@@ -97,7 +97,7 @@ describe('several policies in one spec', () => {
     const spec = specWith({ ...base, policy: [{ name: 'module', module: './mine.mjs', deployments: ['a'] }, hpa('b')] }, { name: 'mine.mjs', source });
     const r = servesim('run', spec, '--out', tempDir(), '-q');
     expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toBe('servesim: policy stray: an action on "b", which is not one of its deployments (a)');
+    expect(r.stderr.trim()).toBe(`servesim: ${spec}: policy stray: an action on "b", which is not one of its deployments (a)`);
   });
 });
 

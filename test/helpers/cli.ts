@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from './temp.js';
 
 export interface CliResult {
   status: number | null;
@@ -15,9 +15,7 @@ export function servesim(...args: string[]): CliResult {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'servesim-test-'));
-}
+export { tempDir };
 
 /** Writes a spec (an object, or raw text) to a temporary file and returns its path. */
 export function writeSpec(spec: unknown, dir = tempDir()): string {

@@ -9,6 +9,8 @@ import {
   type ArrivalProcess,
 } from '../../src/workload/arrivals.js';
 import { serviceTimeSampler } from '../../src/profiles/service-time.js';
+import { MAX_GAMMA_CV, MIN_GAMMA_CV, MIN_MMPP_SOJOURN_SECONDS } from '../../src/workload/limits.js';
+import { arrivalsSchema } from '../../src/workload/schema.js';
 
 const stream = (name = 'test') => new RandomStreams(11).uniform(name);
 
@@ -63,6 +65,25 @@ describe('arrival processes', () => {
     expect(cv(gaps(times))).toBeGreaterThan(1.2);
   });
 
+  it('MMPP: the search for the next arrival gives up at the horizon instead of switching states for ever', () => {
+    // State 0 is silent and state 1 nearly so: without the horizon, next() would switch states some 10¹¹ times.
+    const process = mmppArrivals(stream(), [0, 1e-9], [0.001, 0.001], 100);
+    const started = performance.now();
+    expect(process.next()).toBe(Infinity);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('MMPP: with a horizon past the run, it gives the same arrivals as without one', () => {
+    const within = (horizon?: number) => take(mmppArrivals(stream(), [10, 100], [30, 10], horizon), 500);
+    expect(within(1000)).toEqual(within());
+  });
+
+  it('Gamma at the largest allowed cv still moves time forward', () => {
+    const times = take(gammaArrivals(stream(), 10, MAX_GAMMA_CV), 1000);
+    expect(times.length).toBeGreaterThan(0);
+    expect(times.at(-1)).toBeGreaterThan(0);
+  });
+
   it('Poisson within each second keeps every count in its own second, in order', () => {
     const counts = [3, 0, 250, 1, 0, 0, 7];
     const process = poissonWithinSecond(stream(), counts[Symbol.iterator]());
@@ -79,6 +100,25 @@ describe('arrival processes', () => {
     const fractions = times.map((t) => t % 1);
     const firstHalf = fractions.filter((f) => f < 0.5).length / fractions.length;
     expect(firstHalf).toBeCloseTo(0.5, 2);
+  });
+});
+
+describe('arrival specs that could not make progress are refused', () => {
+  const parse = (arrivals: unknown) => {
+    const result = arrivalsSchema.safeParse(arrivals);
+    return result.success ? 'ok' : `${result.error.issues[0].path.join('.')}: ${result.error.issues[0].message}`;
+  };
+
+  it('MMPP with every rate 0', () => {
+    expect(parse({ process: 'mmpp', rates: [0, 0], meanDurations: [1, 1] })).toBe('rates: expected at least one positive rate (all are 0: no request would ever arrive)');
+    expect(parse({ process: 'mmpp', rates: [0, 5], meanDurations: [1, 1] })).toBe('ok');
+  });
+
+  it(`MMPP sojourns shorter than ${MIN_MMPP_SOJOURN_SECONDS} s, and Gamma cvs outside [${MIN_GAMMA_CV}, ${MAX_GAMMA_CV}]`, () => {
+    expect(parse({ process: 'mmpp', rates: [1, 5], meanDurations: [1e-9, 1] })).toMatch(/^meanDurations\.0: /);
+    expect(parse({ process: 'gamma', rate: 10, cv: 1e200 })).toMatch(/^cv: /);
+    expect(parse({ process: 'gamma', rate: 10, cv: 1e-200 })).toMatch(/^cv: /);
+    expect(parse({ process: 'gamma', rate: 10, cv: MAX_GAMMA_CV })).toBe('ok');
   });
 });
 

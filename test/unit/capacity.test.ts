@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { measureCapacity, PROFILE_CAPACITY_SEED, writeProfileCapacity } from '../../src/experiment/capacity.js';
@@ -9,6 +8,7 @@ import { capacityFileOf, readCapacityCsv } from '../../src/profiles/capacity-dat
 import { formatProfileCsv } from '../../src/profiles/table-model.js';
 import { histogramQuantile } from '../../src/metrics/prometheus-histogram.js';
 import { servesim } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 describe("Prometheus' histogram_quantile", () => {
   const bounds = [0.1, 0.2, 0.4, 0.8];
@@ -62,7 +62,7 @@ describe('capacity by simulation', () => {
 });
 
 describe("a profile's capacity data", () => {
-  const profile = join(mkdtempSync(join(tmpdir(), 'servesim-profile-capacity-')), 'profile.csv');
+  const profile = join(tempDir('servesim-profile-capacity-'), 'profile.csv');
   const at = (cores: number, meanMs: number) => ({ variant: 'm', device: 'cpu', cores, batch: 1, mean: meanMs / 1000, p50: NaN, p99: (3 * meanMs) / 1000, throughputRps: 1000 / meanMs, concurrency: 1 });
   writeFileSync(profile, formatProfileCsv([at(1, 10), at(2, 6)]));
 

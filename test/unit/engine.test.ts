@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EventHandler } from '../../src/engine/event-queue.js';
 import { RandomStreams, streamSeed } from '../../src/engine/random.js';
-import { Simulator } from '../../src/engine/simulator.js';
+import { EventTimeError, Simulator } from '../../src/engine/simulator.js';
 
 function recorder(sim: Simulator, log: string[]): EventHandler {
   return { handleEvent: (_tag, data) => log.push(`${sim.now}:${data as string}`) };
@@ -61,10 +61,73 @@ describe('simulator', () => {
     expect(sim.eventsHandled).toBe(1);
   });
 
-  it('never schedules into the past', () => {
+  it('stops after the event whose handler calls stop, with the clock at its time, and resumes', () => {
+    const sim = new Simulator();
+    const log: string[] = [];
+    const h: EventHandler = {
+      handleEvent: (_tag, data) => {
+        log.push(`${sim.now}:${data as string}`);
+        if (data === 'b') sim.stop();
+      },
+    };
+    for (const [time, value] of [[1, 'a'], [2, 'b'], [2, 'c'], [3, 'd']] as const) sim.at(time, h, 0, value);
+    sim.runUntil(10);
+    expect(log).toEqual(['1:a', '2:b']);
+    expect(sim.now).toBe(2);
+    sim.runUntil(10);
+    expect(log).toEqual(['1:a', '2:b', '2:c', '3:d']);
+    expect(sim.now).toBe(10);
+  });
+});
+
+describe('impossible event times are refused, as SimPy refuses a negative delay', () => {
+  class Named implements EventHandler {
+    constructor(readonly name: string) {}
+    handleEvent(): void {}
+  }
+  const handler = new Named('svc');
+  const atFive = () => {
     const sim = new Simulator();
     sim.runUntil(5);
-    expect(sim.at(1, { handleEvent() {} }).time).toBe(5);
+    return sim;
+  };
+
+  it.each([
+    ['before now', 1],
+    ['NaN', NaN],
+    ['Infinity', Infinity],
+    ['-Infinity', -Infinity],
+  ])('at, post and after refuse a time %s, naming the handler and its tag', (_what, time) => {
+    const sim = atFive();
+    const message = `an event at ${time} s (now 5 s) scheduled by Named "svc", tag 7: expected a finite time, not before now`;
+    expect(() => sim.at(time, handler, 7)).toThrow(EventTimeError);
+    expect(() => sim.at(time, handler, 7)).toThrow(message);
+    expect(() => sim.post(time, handler, 7)).toThrow(message);
+    expect(() => sim.after(time - 5, handler, 7)).toThrow(EventTimeError);
+    expect(sim.pendingEvents).toBe(0);
+  });
+
+  it('refuses a recycled posted event at an impossible time too, and keeps the error details', () => {
+    const sim = new Simulator();
+    const h: EventHandler = { handleEvent: () => sim.post(sim.now - 1, h, 3) };
+    sim.post(1, h);
+    let caught: unknown;
+    try {
+      sim.runUntil(Infinity);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(EventTimeError);
+    const refused = caught as EventTimeError;
+    expect([refused.time, refused.now, refused.tag, refused.handler]).toEqual([0, 1, 3, h]);
+    expect(refused.message).toContain('scheduled by a plain handler object, tag 3');
+  });
+
+  it('accepts an event at exactly now, and one at the largest finite time', () => {
+    const sim = atFive();
+    expect(sim.at(5, handler).time).toBe(5);
+    expect(sim.at(Number.MAX_VALUE, handler).time).toBe(Number.MAX_VALUE);
+    expect(sim.after(0, handler).time).toBe(5);
   });
 });
 

@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type * as Tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTfjs } from '../../src/approx/models/mlp.js';
@@ -20,6 +18,7 @@ import {
   type LstmFile,
 } from '../../src/policies/predictors/lstm.js';
 import { blockMaxima, ewma, ewmaOf, lastValue, maxOverWindow } from '../../src/policies/predictors/simple.js';
+import { tempDir } from '../helpers/temp.js';
 
 const twitter = 'traces/twitter_2021_08/twitter_per_second.csv';
 
@@ -97,7 +96,7 @@ describe('LSTM predictors', () => {
 
   it('a weights file round-trips through the writer and the loader; a broken one is an input error', () => {
     const file = fileOf(randomModel(10, 4, 5), { blockSeconds: 60, blocks: 10, horizonSeconds: 60 }, 100);
-    const dir = mkdtempSync(join(tmpdir(), 'servesim-predictors-'));
+    const dir = tempDir('servesim-predictors-');
     try {
       const loaded = loadLstmFile(writePredictorFile(dir, file));
       expect(loaded).toEqual(file);

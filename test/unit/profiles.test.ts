@@ -1,15 +1,15 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RandomStreams } from '../../src/engine/random.js';
 import { lognormalCv, lognormalP99, lognormalSigma } from '../../src/profiles/latency-model.js';
 import { capacityFileOf, formatCapacityCsv, profileCapacity, readCapacityCsv, type CapacityPoint } from '../../src/profiles/capacity-data.js';
 import { readInfAdapterCapacity } from '../../src/profiles/infadapter.js';
-import { loadLatencyModel } from '../../src/profiles/registry.js';
+import { loadLatencyModel, NAMED_PROFILES } from '../../src/profiles/registry.js';
 import { fitSponge } from '../../src/profiles/sponge-model.js';
 import { serviceTimeCapacity, serviceTimeModel, serviceTimeSourceOf } from '../../src/profiles/service-time-source.js';
 import { formatProfileCsv, readProfileCsv, tableModel, type ProfilePoint } from '../../src/profiles/table-model.js';
+import { tempDir } from '../helpers/temp.js';
 
 const point = (cores: number, batch: number, meanMs: number, p99Ms: number): ProfilePoint => ({
   variant: 'm',
@@ -73,14 +73,28 @@ describe('profile tables', () => {
   });
 
   it('reads back what it writes, in the documented CSV format', () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'servesim-profile-')), 'p.csv');
+    const path = join(tempDir('servesim-profile-'), 'p.csv');
     writeFileSync(path, formatProfileCsv(grid));
     const back = readProfileCsv(path);
     expect(back.map((p) => [p.cores, p.batch, p.mean, p.p99])).toEqual(grid.map((p) => [p.cores, p.batch, p.mean, p.p99]));
   });
 
+  it('rejects points that contradict one another, naming the file and line', () => {
+    const path = join(tempDir('servesim-profile-'), 'p.csv');
+    const header = 'variant,device,cores,batch,mean_ms,p50_ms,p99_ms,throughput_rps';
+    for (const [rows, message] of [
+      [['m,cpu,1,1,10,,8,'], ':2: p99_ms 8 is below mean_ms 10'],
+      [['m,cpu,1,1,10,,20,50'], ':2: throughput_rps 50 does not match'],
+      [['m,cpu,1,1,10,,20,', 'm,cpu,1,1,12,,20,'], ':3: duplicate point'],
+      [['m,cpu,1,2,10,,20,', 'm,cpu,1,1,12,,13,'], ':2: mean_ms 10 at batch 2 is below 12 at batch 1 (line 3)'],
+    ] as const) {
+      writeFileSync(path, `${[header, ...rows].join('\n')}\n`);
+      expect(() => readProfileCsv(path)).toThrow(`${path}${message}`);
+    }
+  });
+
   it('names the file and line of a bad value', () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'servesim-profile-')), 'p.csv');
+    const path = join(tempDir('servesim-profile-'), 'p.csv');
     writeFileSync(path, 'variant,device,cores,batch,mean_ms,p50_ms,p99_ms,throughput_rps\nm,cpu,1,1,fast,,20,\n');
     expect(() => readProfileCsv(path)).toThrow(`${path}:2: column "mean_ms" expected a positive number, got "fast"`);
   });
@@ -134,6 +148,24 @@ describe('named profiles', () => {
     }
   });
 
+  it('every shipped profile loads, each of its variants, past the checks of its points', () => {
+    // The variants a named profile has, as it lists them when asked for one it lacks.
+    const variantsOf = (name: keyof typeof NAMED_PROFILES) => {
+      try {
+        loadLatencyModel({ name, variant: 'none', device: 'cpu' });
+      } catch (error) {
+        return [...(error as Error).message.matchAll(/([\w.-]+)\/cpu/g)].map((m) => m[1]);
+      }
+      return [];
+    };
+    for (const name of Object.keys(NAMED_PROFILES) as (keyof typeof NAMED_PROFILES)[]) {
+      const variants = name === 'sponge' ? ['yolov5'] : variantsOf(name);
+      expect(variants.length, name).toBeGreaterThan(0);
+      for (const variant of variants) expect(() => loadLatencyModel({ name, variant, device: 'cpu' }), `${name} ${variant}`).not.toThrow();
+    }
+    expect(readProfileCsv(NAMED_PROFILES.infadapter)).toHaveLength(100);
+  });
+
   it('names the variants a profile has when asked for one it lacks', () => {
     expect(() => loadLatencyModel({ name: 'ipa-fig2', variant: 'vgg', device: 'cpu' })).toThrow(/no variant "vgg" on device "cpu" \(it has resnet18\/cpu/);
   });
@@ -180,7 +212,7 @@ describe('capacity data', () => {
     { variant: 'm', device: 'cpu', cores: 2, sloMs: 100, capacityRps: 137.42, p99Ms: NaN, saturationRps: 168 },
   ];
   const profileWithCapacity = () => {
-    const profile = join(mkdtempSync(join(tmpdir(), 'servesim-capacity-')), 'profile.csv');
+    const profile = join(tempDir('servesim-capacity-'), 'profile.csv');
     writeFileSync(profile, formatProfileCsv([point(1, 1, 10, 30), point(2, 1, 6, 18)]));
     writeFileSync(capacityFileOf(profile), formatCapacityCsv(points));
     return profile;
@@ -191,6 +223,12 @@ describe('capacity data', () => {
     const profile = profileWithCapacity();
     expect(readCapacityCsv(capacityFileOf(profile))).toEqual(points);
     expect(profileCapacity({ file: profile, variant: 'm', device: 'cpu' }, 100, (f) => f, 'd')).toEqual(points);
+  });
+
+  it('rejects a measurement given twice, naming the file and both lines', () => {
+    const profile = profileWithCapacity();
+    writeFileSync(capacityFileOf(profile), formatCapacityCsv([...points, points[0]]));
+    expect(() => readCapacityCsv(capacityFileOf(profile))).toThrow(`${capacityFileOf(profile)}:4: duplicate capacity (variant m, device cpu, 1 cores, 100 ms SLO), first on line 2`);
   });
 
   it("the infadapter profile's is InfAdapter's table at the core counts its controller fits", () => {
@@ -209,7 +247,7 @@ describe('capacity data', () => {
     expect(() => profileCapacity({ file: profile, variant: 'm', device: 'cpu' }, 750, (f) => f, 'cnn-m')).toThrow(
       `deployment "cnn-m": profile ${profile} has no capacity data for m/cpu at a 750 ms P99 (it has 100 ms; profile again with \`servesim profile --out ${profile} --capacity-slo-ms 750\`)`,
     );
-    const bare = join(mkdtempSync(join(tmpdir(), 'servesim-capacity-')), 'bare.csv');
+    const bare = join(tempDir('servesim-capacity-'), 'bare.csv');
     writeFileSync(bare, formatProfileCsv([point(1, 1, 10, 30)]));
     expect(() => profileCapacity({ file: 'bare.csv', variant: 'm', device: 'cpu' }, 100, () => bare, 'cnn-m')).toThrow(
       `deployment "cnn-m": profile bare.csv has no capacity data (expected ${capacityFileOf(bare)}; profile again with \`servesim profile --out bare.csv --capacity-slo-ms 100\`)`,

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkDataFiles } from '../../src/cli/paths.js';
 import { specJsonSchema } from '../../src/cli/schema-command.js';
 import { validateSpec } from '../../src/experiment/load-spec.js';
 import { readSpecFile } from '../../src/experiment/spec-variants.js';
@@ -15,8 +16,16 @@ function specFiles(dir: string): string[] {
 
 describe('shipped specs', () => {
   // An override (`<base>.<variant>.json`) is checked as the spec it stands for: its base with it applied.
-  it.each([...specFiles('experiments'), 'bench/mmc.json'])('%s is valid', (file) => {
+  const shipped = [...specFiles('experiments'), ...specFiles('examples'), 'bench/mmc.json'];
+  it.each(shipped)('%s is valid', (file) => {
     expect(() => validateSpec(readSpecFile(file), file)).not.toThrow();
+  });
+
+  // Profiles under runs/ are written by `servesim profile` on the user's machine, not shipped.
+  it.each(shipped)('%s: the data files it names pass their checks (where shipped)', (file) => {
+    const spec = validateSpec(readSpecFile(file), file);
+    if (spec.deployments.some((d) => d.profile?.file?.startsWith('runs/'))) return;
+    expect(() => checkDataFiles(spec, file)).not.toThrow();
   });
 
   it('experiments/schema.json is the JSON Schema the code exports (run `make schema` after changing a spec schema)', () => {

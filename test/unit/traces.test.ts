@@ -1,8 +1,18 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RandomStreams } from '../../src/engine/random.js';
 import { InputError } from '../../src/errors.js';
 import type { TraceSpec } from '../../src/workload/schema.js';
 import { openTrace, readTraceCounts } from '../../src/workload/trace.js';
+import { tempDir } from '../helpers/temp.js';
+
+/** A trace file holding `text`; async, as the tests await it. */
+async function write(text: string): Promise<string> {
+  const path = join(tempDir('servesim-trace-'), 'trace.csv');
+  writeFileSync(path, text);
+  return path;
+}
 
 const streams = new RandomStreams(1);
 const twitter = 'traces/twitter_2021_08/twitter_per_second.csv';
@@ -119,14 +129,6 @@ describe('shipped traces parse completely (figures from traces/README.md)', () =
 });
 
 describe('malformed traces', () => {
-  const write = async (text: string) => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
-    const path = join(mkdtempSync(join(tmpdir(), 'servesim-trace-')), 'trace.csv');
-    writeFileSync(path, text);
-    return path;
-  };
 
   it('names the file, line and column of a bad count', async () => {
     const file = await write('requests\n3\n4\nlots\n5\n');
@@ -148,5 +150,97 @@ describe('malformed traces', () => {
     const empty = await write('');
     expect(() => counts({ file: empty })).toThrow(`${empty}: empty trace`);
     expect(() => counts({ file: '/nonexistent/trace.csv' })).toThrow('/nonexistent/trace.csv: cannot read (ENOENT)');
+  });
+});
+
+describe('traces are read strictly', () => {
+  const limit = { seconds: 100, why: 'at most 20 windows of 5 s' };
+  const replay = (spec: TraceSpec, runLimit?: typeof limit) => {
+    const process = openTrace(spec, spec.file, streams.uniform('arrivals'), streams.uniform('rounding'), runLimit);
+    let n = 0;
+    while (process.next() !== Infinity) n++;
+    return n;
+  };
+
+  it.each([
+    ['2023-13-45 99:17:03', 'a month 13, day 45 and hour 99'],
+    ['2023-02-29 12:00:00', 'February 29th in a common year'],
+    ['2023-11-16 24:00:00', 'hour 24'],
+    ['2023-11-16 23:59:60', 'a leap second'],
+  ])('a date-time that is not on the calendar is an error naming the line: %s (%s)', async (text) => {
+    const file = await write(`TIMESTAMP,x\n2023-11-16 18:17:03,1\n${text},2\n`);
+    expect(() => replay({ file })).toThrow(`${file}:3: column "TIMESTAMP" expected a date-time YYYY-MM-DD HH:MM:SS[.fraction] that exists on the calendar, got "${text}"`);
+  });
+
+  it('a real date-time, February 29th of a leap year included, reads as before', async () => {
+    const file = await write('TIMESTAMP,x\n2024-02-28 23:59:59.5,1\n2024-02-29 00:00:01,2\n');
+    expect(arrivals({ file })).toMatchObject({ n: 2, first: 0, last: 1.5 });
+  });
+
+  it.each(['0x10', '0b11', '1_000', 'Infinity', '1e3x'])('a count written %s is not a decimal number: an error naming the line', async (text) => {
+    const file = await write(`requests\n3\n${text}\n`);
+    expect(() => counts({ file })).toThrow(`${file}:3: column "requests" expected a non-negative integer count, got "${text}"`);
+  });
+
+  it('a count beyond 10 million per second is an error naming the line, before or after scale', async () => {
+    const huge = await write('requests\n5\n1000000000000\n');
+    expect(() => counts({ file: huge })).toThrow(`${huge}:3: column "requests" expected a count of at most 10000000 per second, got "1000000000000"`);
+    const scaled = await write('requests\n5\n2000\n');
+    expect(() => counts({ file: scaled, scale: 1e5 })).toThrow(`${scaled}:3: column "requests" expected a count that times scale 100000 is at most 10000000 per second (it gives 200000000)`);
+  });
+
+  it('a timestamp past the year 9999, or not decimal, is an error naming the line', async () => {
+    const far = await write('time,x\n0,1\n1e300,2\n');
+    expect(() => replay({ file: far, format: 'timestamps', column: 'time' })).toThrow(`${far}:3: column "time" expected a time in seconds (decimal, at most 253402300799: 9999-12-31 23:59:59 UTC), got "1e300"`);
+    const hex = await write('timestamp_ms,x\n0,1\n0x10,2\n');
+    expect(() => replay({ file: hex })).toThrow(`${hex}:3: column "timestamp_ms" expected a time in milliseconds`);
+  });
+
+  it('a rate sample that is not decimal, or too high, is an error naming the line', async () => {
+    const file = await write('timestamp_anon,value\n0,0x10\n');
+    expect(() => replay({ file })).toThrow(`${file}:2: column "value" expected a non-negative rate, got "0x10"`);
+    const high = await write('timestamp_anon,value\n0,1\n60,2e7\n');
+    expect(() => replay({ file: high })).toThrow(`${high}:3: column "value" expected a rate that times scale 1 is at most 10000000 requests/s`);
+  });
+
+  it('a header without rows, or a start past the end, is an error naming the trace, not an empty run', async () => {
+    const header = await write('requests\n');
+    expect(() => counts({ file: header })).toThrow(`${header}: a header and no data rows: expected at least one row after line 1`);
+    const short = await write('requests\n5\n5\n');
+    expect(() => counts({ file: short, start: 10 })).toThrow(`${short}: workload.trace.start: no rows in the asked window (start 10): row 10 (start) is past the trace's end`);
+    const stamps = await write('timestamp_ms,x\n0,1\n1000,2\n');
+    expect(() => replay({ file: stamps, start: 5 })).toThrow(`${stamps}: workload.trace.start: no rows in the asked window (start 5): its rows read span 0 to 1 s after the first`);
+    const gap = await write('timestamp_ms,x\n0,1\n100000,2\n');
+    expect(() => replay({ file: gap, start: 10, duration: 10 })).toThrow(`${gap}: workload.trace.start: no rows in the asked window (start 10, duration 10)`);
+    const masked = await write(`requests\n${'0\n'.repeat(20)}`);
+    expect(() => counts({ file: masked, maskGaps: 10 })).toThrow('every second from row 0 on is in a gap of zeros masked by maskGaps');
+  });
+
+  it('a format, unit or option that contradicts the file is an error naming the field', async () => {
+    const stamps = await write('timestamp_ms,x\n0,1\n1000,2\n');
+    expect(() => replay({ file: stamps, format: 'counts' })).toThrow(`${stamps}: workload.trace.format: "counts" (a count per second), but column "timestamp_ms" holds one request per row: expected "timestamps"`);
+    expect(() => replay({ file: stamps, timeUnit: 's' })).toThrow(`${stamps}: workload.trace.timeUnit: "s", but column "timestamp_ms" holds times in ms`);
+    expect(() => replay({ file: stamps, maskGaps: 60 })).toThrow(`${stamps}: workload.trace.maskGaps: applies to "counts" traces, and this one is "timestamps"`);
+    expect(() => replay({ file: stamps, valueColumn: 'x' })).toThrow('workload.trace.valueColumn: applies to "rates" traces');
+    const perSecond = await write('requests\n5\n6\n');
+    expect(() => replay({ file: perSecond, format: 'timestamps' })).toThrow(`${perSecond}: workload.trace.format: "timestamps" (one request per row), but column "requests" holds a count per second: expected "counts"`);
+    expect(() => counts({ file: perSecond, timeUnit: 'ms' })).toThrow('workload.trace.timeUnit: applies to "timestamps" and "rates" traces, and this one is "counts"');
+    const qps = await write('timestamp_anon,value\n0,1\n60,2\n');
+    expect(() => replay({ file: qps, format: 'timestamps' })).toThrow('holds rate samples: expected "rates"');
+  });
+
+  it('a one-column file of a known time column is read as timestamps, not as counts', async () => {
+    const file = await write('timestamp_ms\n0\n500\n1500\n');
+    expect(arrivals({ file })).toMatchObject({ n: 3, first: 0, last: 1.5, end: 2 });
+  });
+
+  it('a replay past the run limit is an error naming the line, or the duration before the run', async () => {
+    const stamps = await write('time,x\n0,1\n50,2\n250,3\n');
+    expect(() => replay({ file: stamps, format: 'timestamps', column: 'time' }, limit)).toThrow(`${stamps}:4: this row lies 250 s into the replay, past the longest run of 100 s (at most 20 windows of 5 s)`);
+    expect(replay({ file: stamps, format: 'timestamps', column: 'time', scale: 4 }, limit)).toBe(3);
+    const perSecond = await write(`requests\n${'1\n'.repeat(150)}`);
+    expect(() => replay({ file: perSecond }, limit)).toThrow(`${perSecond}:102: this row lies 100 s into the replay`);
+    expect(replay({ file: perSecond, duration: 100 }, limit)).toBe(100);
+    expect(() => replay({ file: perSecond, duration: 101 }, limit)).toThrow(`${perSecond}: workload.trace.duration: a replay of 101 s is longer than the longest run, 100 s`);
   });
 });

@@ -33,3 +33,19 @@ export function checkTask(task: Task): void {
 }
 
 export const labelCount = (y: number[]) => y.reduce((max, v) => Math.max(max, v + 1), 0);
+
+/**
+ * Checks what a model's predict returned for a batch of `rows`: one finite output per row (a class
+ * index 0, 1, 2, ... for a classifier). Returns what is wrong, or null.
+ */
+export function predictionProblem(outputs: unknown, rows: number, task: Task): string | null {
+  if (!Array.isArray(outputs) && !ArrayBuffer.isView(outputs)) return `predict returned ${outputs === null ? 'null' : typeof outputs}, expected an array of ${rows} numbers`;
+  const values = outputs as ArrayLike<unknown>;
+  if (values.length !== rows) return `predict returned ${values.length} outputs for ${rows} rows, expected one per row`;
+  for (let r = 0; r < rows; r++) {
+    const v = values[r];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return `predict returned ${String(v)} for row ${r}, expected a finite number`;
+    if (task === 'classification' && !(Number.isInteger(v) && v >= 0)) return `predict returned ${v} for row ${r}; a classifier returns class indices 0, 1, 2, ...`;
+  }
+  return null;
+}
