@@ -34,6 +34,7 @@ results: build
 	$(SERVESIM) train-predictors --score-only --quiet --out profiles/predictors
 	$(SERVESIM) calibrate infadapter --quiet --out results/calibration --write-profile profiles/infadapter/calibrated_service_times.csv
 	$(SERVESIM) reproduce infadapter --quiet --out results/paper/infadapter
+	$(SERVESIM) reproduce ipa --quiet --out results/paper/ipa
 	$(SERVESIM) reproduce biathlon --quiet --out results/paper/biathlon
 	$(SERVESIM) reproduce biathlon --quick --quiet --out results/paper/biathlon/quick
 	for spec in hpa-twitter-2h vpa-twitter-2h; do \

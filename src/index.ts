@@ -27,4 +27,5 @@ export { actionSchema } from './control/action-schema.js';
 export { Hpa, hpaSchema } from './policies/hpa.js';
 export { Vpa, vpaSchema } from './policies/vpa.js';
 export { InfAdapter, infadapterSchema, msPlusSchema } from './policies/infadapter.js';
+export { Ipa, ipaSchema } from './policies/ipa.js';
 export type { LoadPredictor } from './policies/predictors/predictor.js';

@@ -145,7 +145,7 @@ program
   .command('testbed')
   .description('run on real model servers on 127.0.0.1 (subcommand: run)')
   .command('run')
-  .description('run a spec on real model servers, one process per replica; writes summary.json and timeseries.csv like `servesim run` (one deployment, or one pipeline stage of variant deployments, each profile variant a testbed model; any policy)')
+  .description('run a spec on real model servers, one process per replica; writes summary.json and timeseries.csv like `servesim run` (one deployment, or a chain of pipeline stages of variant deployments, each profile variant a testbed model; any policy)')
   .argument('<spec>', 'experiment spec (JSON)')
   .option('-o, --out <dir>', 'output folder (default: runs/testbed/<spec name>)', outFolder)
   .option('--models <dir>', 'where the ONNX variants are (built if missing)', 'models')

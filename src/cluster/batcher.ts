@@ -15,8 +15,10 @@ export interface BatchHost {
 export interface BatchPolicy {
   maxBatch: number;
   maxWaitSeconds: number;
-  /** Drop a request that waited longer than this when it reaches the head. */
+  /** Drop a request older than this when it reaches the head. */
   dropAfterSeconds: number;
+  /** Its age runs from when the client sent it (else from when it joined this queue). */
+  dropAfterFromRequest: boolean;
   /** Drop a request whose deadline has passed when it reaches the head. */
   dropLate: boolean;
 }
@@ -115,7 +117,7 @@ export class Batcher implements EventHandler {
   /** Drops (and reports) a request that may no longer be served. */
   private isStale(request: Request): boolean {
     const now = this.sim.now;
-    if (now - request.stageArrival > this.policy.dropAfterSeconds) {
+    if (now - (this.policy.dropAfterFromRequest ? request.arrivalTime : request.stageArrival) > this.policy.dropAfterSeconds) {
       this.host.drop(request, 'stale');
       return true;
     }

@@ -98,6 +98,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
       maxBatch: spec.batching?.maxBatch ?? 1,
       maxWaitSeconds: spec.batching?.maxWaitSeconds ?? 0,
       dropAfterSeconds: spec.dropAfterSeconds ?? Infinity,
+      dropAfterFromRequest: spec.dropAfterFrom === 'request',
       dropLate: spec.dropLate,
     };
     this.queueLimit = spec.queueLimit ?? Infinity;

@@ -62,7 +62,11 @@ export const deploymentSchema = z
     router: z.enum(['round-robin', 'least-outstanding', 'random']).default('round-robin').describe('How requests pick a replica (per-replica queues)'),
     discipline: z.enum(['fifo', 'edf']).default('fifo').describe('Queue order: arrival, or earliest deadline first'),
     queueLimit: z.number().int().nonnegative().optional().describe('Requests that may wait (not in service), counted over all the deployment\'s queues together: an arrival that can start at once on a free lane is served; one that would have to wait (joining a forming batch is waiting) when this many already wait is dropped, as "queue full". 0: no waiting room (c lanes: M/M/c/c, Erlang B); K − c: M/M/c/K'),
-    dropAfterSeconds: z.number().positive().optional().describe('A request that has waited longer is dropped when it reaches the head'),
+    dropAfterSeconds: z.number().positive().optional().describe('A request older than this (see dropAfterFrom) is dropped when it reaches the head of the queue'),
+    dropAfterFrom: z
+      .enum(['stage', 'request'])
+      .default('stage')
+      .describe("Where a request's age for dropAfterSeconds starts: when it joined this deployment's queue, or when the client sent it (IPA's stage queues drop what is older than its drop limit since it entered the pipeline)"),
     dropLate: z.boolean().default(false).describe('Drop a request whose deadline has passed before its service starts'),
     lifecycle: lifecycleSchema.default(lifecycleSchema.parse({})),
     accuracy: z.number().min(0).max(1).optional().describe('Accuracy of the served model variant, a fraction in [0, 1]'),

@@ -12,6 +12,17 @@ import type { PipelineSpec } from './schema.js';
 const ENTER = 1;
 const RETURN = 2;
 
+/**
+ * What each of a stage's variants adds to a request's pipeline accuracy, from their raw accuracies
+ * (NaN: unknown): the raw accuracy (product), or its rank within the stage normalised to [0, 1]
+ * (sum, IPA's original objective).
+ */
+export function stageAccuracyTerms(raw: number[], product: boolean): number[] {
+  if (product) return raw;
+  const sorted = [...raw].sort((a, b) => a - b);
+  return raw.map((a) => (Number.isNaN(a) ? NaN : raw.length === 1 ? 1 : sorted.indexOf(a) / (raw.length - 1)));
+}
+
 /** One stage at run time: its variants, how requests pick one, and where its output goes. */
 interface Stage {
   readonly index: number;
@@ -59,7 +70,7 @@ export class Service implements RequestSink, StageExit, EventHandler {
         index: i,
         name: s.name,
         variants,
-        accuracyTerm: this.accuracyTerms(variants),
+        accuracyTerm: stageAccuracyTerms(variants.map((d) => d.accuracy ?? NaN), this.product),
         router: s.router,
         wrr: new WeightedRoundRobin(s.weights ?? variants.map(() => 1)),
         parents,
@@ -76,14 +87,6 @@ export class Service implements RequestSink, StageExit, EventHandler {
       });
     }
     this.timedHops = network.hop !== null;
-  }
-
-  /** IPA's accuracy terms: raw accuracy (product), or rank within the stage's variants normalised to [0, 1] (sum). */
-  private accuracyTerms(variants: Deployment[]): number[] {
-    const raw = variants.map((d) => d.accuracy ?? NaN);
-    if (this.product) return raw;
-    const sorted = [...raw].sort((a, b) => a - b);
-    return raw.map((a) => (Number.isNaN(a) ? NaN : variants.length === 1 ? 1 : sorted.indexOf(a) / (variants.length - 1)));
   }
 
   /** Routing weights of a stage's variants (set by a controller, e.g. InfAdapter's quotas). */

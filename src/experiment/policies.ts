@@ -1,5 +1,8 @@
+import type { DeploymentSpec } from '../cluster/schema.js';
 import type { ScopedPolicy } from '../control/loop.js';
+import { InputError } from '../errors.js';
 import { createPolicy, policyTargets, type PolicyContext } from '../policies/schema.js';
+import { serviceTimeCapacity, serviceTimeTable } from '../profiles/service-time-source.js';
 import { loadPolicyModule } from './policy-module.js';
 import { specPolicies, type Spec } from './spec.js';
 
@@ -18,4 +21,42 @@ export async function createPolicies(spec: Spec, context: PolicyContext, resolve
 /** What summary.json calls the run's control: its policies' names joined by "+", "static" without any. */
 export function policyLabel(policies: ScopedPolicy[]): string {
   return policies.length === 0 ? 'static' : policies.map((p) => p.policy.name).join('+');
+}
+
+/** What a policy's context reads of one deployment: its spec, the variant it serves and that variant's accuracy. */
+export interface DeploymentFacts {
+  spec: DeploymentSpec;
+  variant: string;
+  accuracy: number | null;
+}
+
+/**
+ * The context policies are built with, the same for a simulated and a real run: each deployment's
+ * facts come from `facts` (undefined: no such deployment in the run), its data files through `resolve`.
+ * A policy decides from the spec's model load times, not measured ones, so both worlds give it the same inputs.
+ */
+export function policyContext(metricWindowSeconds: number, facts: (name: string) => DeploymentFacts | undefined, resolve: (file: string) => string): PolicyContext {
+  const known = (name: string) => {
+    const d = facts(name);
+    if (d === undefined) throw new InputError(`policy on "${name}": no deployment "${name}" in this run`);
+    if (d.accuracy === null) throw new InputError(`policy on "${name}": deployment "${name}" has no accuracy (give one, or a profile that has it)`);
+    return { ...d, accuracy: d.accuracy };
+  };
+  return {
+    metricWindowSeconds,
+    variants: (names, capacitySloMs) =>
+      names.map((name) => {
+        const d = known(name);
+        const capacity = capacitySloMs === undefined ? undefined : serviceTimeCapacity(d.spec, capacitySloMs, resolve);
+        return { deployment: name, variant: d.variant, accuracy: d.accuracy, loadSeconds: d.spec.lifecycle.modelLoadSeconds, capacity };
+      }),
+    profiles: (names) =>
+      names.map((name) => {
+        const d = known(name);
+        const points = serviceTimeTable(d.spec, resolve).map((p) => ({ cores: p.cores, batch: p.batch, p99Seconds: p.p99, throughputRps: p.throughputRps }));
+        const incomplete = points.find((p) => Number.isNaN(p.p99Seconds) || Number.isNaN(p.throughputRps));
+        if (incomplete !== undefined) throw new InputError(`policy on "${name}": its profile has no P99 or throughput at batch ${incomplete.batch} on ${incomplete.cores} cores (IPA reads both)`);
+        return { deployment: name, accuracy: d.accuracy, points };
+      }),
+  };
 }

@@ -20,6 +20,8 @@ export interface DeploymentRecord {
   name: string;
   capacity: CapacitySample[];
   accuracy: number | null;
+  /** What it adds to a request's pipeline accuracy (stageAccuracyTerms); default its accuracy. */
+  accuracyTerm?: number;
 }
 
 /**
@@ -97,15 +99,17 @@ function nextAfter(x: number): number {
 /**
  * summary.json and timeseries.csv of a real run, from the very metrics a simulated run uses: the
  * responses are replayed in time order into RunMetrics (a request arrives when it was sent and
- * ends when its reply came), by the deployment the router sent it to (with one deployment,
- * requests that found no ready server count there too). A stage's latency is what the server
- * reports (queue wait + inference), as a simulated stage's runs from its queue to the end of
- * service; end-to-end latency is the client's.
+ * ends when its last reply came), each hop by the deployment the router sent it to (with one
+ * deployment, requests that found no ready server count there too). A stage's latency is what
+ * the server reports (queue wait + inference), as a simulated stage's runs from its queue to the
+ * end of service; end-to-end latency is the client's; a request's accuracy combines its hops'
+ * terms by product or sum (`product`), as the simulated Service does.
  */
 export function summarizeReal(
   spec: Spec,
   responses: Response[],
   deployments: DeploymentRecord[],
+  product: boolean,
   control: Parameters<typeof summarize>[5],
   wallSeconds: number,
 ): { summary: Summary; rows: WindowRow[] } {
@@ -115,33 +119,35 @@ export function summarizeReal(
   const metrics = new RunMetrics(sim, spec.window, (row) => rows.push(row), null, null, slo === undefined ? null : new WindowP99Violations(slo));
   const tracked = deployments.map((d) => metrics.track(new RecordedDeployment(d, () => sim.now)));
   const index = new Map(deployments.map((d, i) => [d.name, i]));
+  const terms = deployments.map((d) => d.accuracyTerm ?? d.accuracy ?? NaN);
   const duration = Math.max(spec.duration as number, ...responses.map((r) => r.received));
+  const at = (t: number, handle: () => void) => sim.at(t, { handleEvent: handle });
   responses.forEach((r, id) => {
-    const k = r.deployment === undefined ? (deployments.length === 1 ? 0 : undefined) : index.get(r.deployment);
-    const where = k === undefined ? 'none' : deployments[k].name;
     const request = new Request(id, r.sent, r.sent + (slo ?? Infinity));
-    sim.at(r.sent, {
-      handleEvent: () => {
-        metrics.arrived++;
-        if (k !== undefined) tracked[k].onArrival();
-      },
-    });
-    sim.at(r.received, {
-      handleEvent: () => {
-        if (!r.ok) {
-          if (k !== undefined) tracked[k].onDrop();
-          metrics.drop(request, where, r.received);
-          return;
-        }
-        const serverSeconds = (r.waitMs + r.serviceMs) / 1000;
-        request.stageArrival = Number.isNaN(serverSeconds) ? r.sent : r.received - serverSeconds;
-        request.waitSeconds = Number.isNaN(r.waitMs) ? 0 : r.waitMs / 1000;
-        if (k !== undefined) {
-          request.accuracy = deployments[k].accuracy ?? NaN;
-          tracked[k].onComplete(request, r.received);
-        }
-        metrics.complete(request, where, r.received);
-      },
+    const hops = r.hops ?? [r];
+    let accuracy = product ? 1 : 0;
+    let where = 'none';
+    at(r.sent, () => metrics.arrived++);
+    for (const hop of hops) {
+      const k = hop.deployment === undefined ? (deployments.length === 1 ? 0 : undefined) : index.get(hop.deployment);
+      // Where the request failed, or the last stage that served it.
+      where = k === undefined ? 'none' : deployments[k].name;
+      if (k === undefined) continue;
+      accuracy = product ? accuracy * terms[k] : accuracy + terms[k];
+      at(hop.sent, () => tracked[k].onArrival());
+      at(hop.received, () => {
+        if (!hop.ok) return tracked[k].onDrop();
+        const stageRequest = hops.length === 1 ? request : new Request(id, r.sent, request.deadline);
+        const serverSeconds = (hop.waitMs + hop.serviceMs) / 1000;
+        stageRequest.stageArrival = Number.isNaN(serverSeconds) ? hop.sent : hop.received - serverSeconds;
+        tracked[k].onComplete(stageRequest, hop.received);
+      });
+    }
+    at(r.received, () => {
+      if (!r.ok) return metrics.drop(request, where, r.received);
+      request.waitSeconds = Number.isNaN(r.waitMs) ? 0 : r.waitMs / 1000;
+      request.accuracy = accuracy;
+      metrics.complete(request, where, r.received);
     });
   });
   metrics.start();

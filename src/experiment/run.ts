@@ -11,9 +11,9 @@ import type { Request } from '../workload/request.js';
 import { ArrivalFeeder, openArrivals } from '../workload/workload.js';
 import type { TraceLimit } from '../workload/trace.js';
 import { InputError } from '../errors.js';
-import { prepareServiceTimes, serviceTimeCapacity } from '../profiles/service-time-source.js';
+import { prepareServiceTimes } from '../profiles/service-time-source.js';
 import { buildWorld, stageOfDeployment, variantOf, type World } from './build.js';
-import { createPolicies, policyLabel } from './policies.js';
+import { createPolicies, policyContext, policyLabel } from './policies.js';
 import { SimulatedControlPlane } from '../cluster/control-plane.js';
 import type { Deployment } from '../cluster/deployment.js';
 import { ControlLoop } from '../control/loop.js';
@@ -68,17 +68,13 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
   for (const d of world.deployments.values()) {
     d.limitQueue({ maxQueued: spec.overload.maxQueuedPerDeployment, action: spec.overload.action, stop: (overloaded) => overloadStop(overloaded, sim.now) });
   }
+  const facts = (name: string) => {
+    const d = world.deployments.get(name);
+    return d === undefined ? undefined : { spec: d.spec, variant: d.variantName(), accuracy: d.accuracy };
+  };
   const policies = await createPolicies(
     spec,
-    {
-      metricWindowSeconds: spec.metricsServer.scrapeSeconds,
-      variants: (names, capacitySloMs) =>
-        names.map((name) => {
-          const d = world.deployments.get(name) as Deployment;
-          if (d.accuracy === null) throw new InputError(`policy on "${name}": deployment "${name}" has no accuracy (give one, or a profile that has it)`);
-          return { deployment: name, variant: d.variantName(), accuracy: d.accuracy, loadSeconds: d.spec.lifecycle.modelLoadSeconds, capacity: capacitySloMs === undefined ? undefined : serviceTimeCapacity(d.spec, capacitySloMs, resolve) };
-        }),
-    },
+    policyContext(spec.metricsServer.scrapeSeconds, facts, resolve),
     options.resolveModule ?? ((file) => resolvePath(file)),
   );
   rejectFastPolicies(policies);

@@ -116,7 +116,7 @@ export const specSchema = z
     const owner = new Map<string, number>();
     policies.forEach((policy, i) => {
       const at = Array.isArray(spec.policy) ? ['policy', i] : ['policy'];
-      const field = 'deployments' in policy ? 'deployments' : 'deployment';
+      const field = policy.name === 'ipa' ? 'stages' : 'deployments' in policy ? 'deployments' : 'deployment';
       const targets = policyTargets(policy);
       if (targets === null) {
         if (policies.length > 1) issue([...at, 'deployments'], 'a module policy among several must name the deployments it acts on');
@@ -139,6 +139,14 @@ export const specSchema = z
             if (names.includes(controlled) && !variants.includes(controlled)) issue([...at, 'deployments', k], `deployment "${controlled}" does not serve stage "${policy.stage}" (its variants: ${quoted(variants)})`);
           });
         }
+      }
+      if (policy.name === 'ipa') {
+        // Its weights are the stage's, one per variant in the stage's order: it must list each stage's deployments as the stage does.
+        policy.stages.forEach((stage, k) => {
+          const variants = stageVariants.get(stage.stage);
+          if (variants === undefined) issue([...at, 'stages', k, 'stage'], `expected one of ${quoted([...stageVariants.keys()])}, got "${stage.stage}"`);
+          else if (variants.join('\0') !== stage.deployments.join('\0')) issue([...at, 'stages', k, 'deployments'], `expected the deployments of stage "${stage.stage}" in its order (${quoted(variants)})`);
+        });
       }
       if ((policy.name === 'vpa' || policy.name === 'infadapter' || policy.name === 'ms+') && spec.cluster !== undefined) {
         // Every pod it sizes gets at least minCores: none could ever be placed if no node has that many.
@@ -230,7 +238,7 @@ function checkRunBounds(spec: BoundedSpec, ctx: z.RefinementCtx): void {
 }
 
 /** Policies that may add pods to a deployment with none (VPA only resizes pods that exist; a module may do anything). */
-const ADDS_PODS = new Set<PolicySpec['name']>(['hpa', 'infadapter', 'ms+', 'module']);
+const ADDS_PODS = new Set<PolicySpec['name']>(['hpa', 'infadapter', 'ms+', 'ipa', 'module']);
 
 /**
  * A drain waits for every request: one routed to a deployment that will never have a pod (no

@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import type { DeploymentSpec, StageSpec } from '../cluster/schema.js';
+import { stageAccuracyTerms } from '../cluster/service.js';
 import { InputError } from '../errors.js';
 import { RandomStreams } from '../engine/random.js';
 import { ControlLoop } from '../control/loop.js';
@@ -9,14 +10,13 @@ import { RealDeployment } from '../testbed/actuator.js';
 import { RealControlPlane, TimerClock, type ModelFor } from '../testbed/control-plane.js';
 import type { CrashBackOffOptions } from '../testbed/crash-backoff.js';
 import { DEFAULT_MAX_FAILED_SHARE, failureVerdict } from '../testbed/failure-threshold.js';
-import { replay } from '../testbed/load-generator.js';
+import { replay, type Response } from '../testbed/load-generator.js';
 import { checkModelFile, CNN_VARIANTS, ensureModel, testbedVariant } from '../testbed/onnx-model.js';
 import { RealStage } from '../testbed/real-stage.js';
 import { DEFAULT_MAX_SERVERS, ServerSlots } from '../testbed/server-slots.js';
 import type { ArrivalProcess } from '../workload/arrivals.js';
 import { openArrivals } from '../workload/workload.js';
-import { serviceTimeCapacity } from '../profiles/service-time-source.js';
-import { createPolicies, policyLabel } from './policies.js';
+import { createPolicies, policyContext, policyLabel } from './policies.js';
 import { summarizeReal, type CapacitySample } from './real-metrics.js';
 import type { Spec } from './spec.js';
 import type { Summary } from './summary.js';
@@ -57,28 +57,32 @@ function* arrivalTimes(arrivals: ArrivalProcess, duration: number): Generator<nu
 }
 
 /**
- * The one stage the testbed runs: the target pipeline's only stage, or a one-stage pipeline around
- * the target deployment (as the simulator wraps a lone deployment, src/experiment/build.ts). Every
- * deployment must be in it: one that no request reaches would hold cores for nothing.
+ * The stages the testbed runs, in order: the target pipeline's (a chain: each stage after the one
+ * before it), or a one-stage pipeline around the target deployment (as the simulator wraps a lone
+ * deployment, src/experiment/build.ts). Every deployment must be in one: one that no request
+ * reaches would hold cores for nothing.
  */
-function testbedStage(spec: Spec): StageSpec {
+function testbedPipeline(spec: Spec): { stages: StageSpec[]; product: boolean } {
   const target = spec.workload.target ?? spec.pipelines?.[0]?.name ?? spec.deployments[0].name;
   const pipeline = spec.pipelines?.find((p) => p.name === target);
-  if (pipeline !== undefined && pipeline.stages.length !== 1) {
-    throw new InputError(`testbed run: pipeline "${pipeline.name}" has ${pipeline.stages.length} stages; the testbed runs one stage (its variants behind one router)`);
-  }
-  const stage: StageSpec = pipeline?.stages[0] ?? { name: target, deployments: [target], router: 'weighted-round-robin' };
-  const outside = spec.deployments.filter((d) => !stage.deployments.includes(d.name)).map((d) => d.name);
-  if (outside.length > 0) throw new InputError(`testbed run: deployments ${outside.join(', ')} are not in stage "${stage.name}"; the testbed runs that stage's deployments only`);
-  return stage;
+  const stages: StageSpec[] = pipeline?.stages ?? [{ name: target, deployments: [target], router: 'weighted-round-robin' }];
+  stages.forEach((stage, i) => {
+    const chained = stage.after === undefined || (i > 0 && stage.after.length === 1 && stage.after[0] === stages[i - 1].name);
+    if (!chained) throw new InputError(`testbed run: pipeline "${pipeline?.name}" stage "${stage.name}": the testbed runs a chain of stages, each after the one before it (no fan-out or fan-in)`);
+  });
+  const inStages = new Set(stages.flatMap((s) => s.deployments));
+  const outside = spec.deployments.filter((d) => !inStages.has(d.name)).map((d) => d.name);
+  if (outside.length > 0) throw new InputError(`testbed run: deployments ${outside.join(', ')} are in no stage of "${target}"; the testbed runs its stages' deployments only`);
+  return { stages, product: (pipeline?.accuracy ?? 'product') === 'product' };
 }
 
 /**
- * Runs a spec on real model servers: each deployment of the one stage (see testbedStage) is a set
- * of server processes (its profile's variant must be a testbed model, e.g. cnn-m) with its cores
- * and batching, one-core servers pinned round the machine's CPUs; the spec's arrivals are replayed
- * open-loop from this process, split across the deployments by the stage's router and weights and
- * within each over its ready servers by its own router. A policy acts on them through the same
+ * Runs a spec on real model servers: each deployment of the pipeline's stages (see
+ * testbedPipeline) is a set of server processes (its profile's variant must be a testbed model,
+ * e.g. cnn-m) with its cores and batching, one-core servers pinned round the machine's CPUs; the
+ * spec's arrivals are replayed open-loop from this process, which routes each request through the
+ * stages in turn as the pipeline's router: at each, split across its deployments by the stage's
+ * router and weights and within each over its ready servers by its own router. A policy acts on them through the same
  * actions as in the simulator (see apply-action.ts), at its interval in wall-clock time, reading
  * metrics sampled from /proc. Writes the same summary and time-series rows as `servesim run`,
  * and a `testbed` block: the share of failed requests against its threshold, and the servers'
@@ -95,8 +99,8 @@ export async function testbedRun(
 ): Promise<{ summary: TestbedSummary; rows: WindowRow[]; latenciesMs: number[] }> {
   const maxFailedShare = options.maxFailedShare ?? DEFAULT_MAX_FAILED_SHARE;
   const maxServers = options.maxServers ?? DEFAULT_MAX_SERVERS;
-  const stageSpec = testbedStage(spec);
-  const specs = stageSpec.deployments.map((name) => spec.deployments.find((d) => d.name === name) as DeploymentSpec);
+  const pipeline = testbedPipeline(spec);
+  const specs = pipeline.stages.flatMap((stage) => stage.deployments).map((name) => spec.deployments.find((d) => d.name === name) as DeploymentSpec);
   for (const d of specs) {
     const i = spec.deployments.indexOf(d);
     if (testbedVariant(d.profile?.variant) === undefined) throw new InputError(`testbed run: deployments[${i}].profile.variant must be a testbed model (${CNN_VARIANTS.map((v) => v.name).join(', ')})`);
@@ -120,19 +124,14 @@ export async function testbedRun(
   const streams = new RandomStreams(spec.seed);
   const arrivals = openArrivals(spec.workload, streams, spec.workload.trace && resolve(spec.workload.trace.file));
 
+  const facts = (name: string) => {
+    const d = specs.find((x) => x.name === name);
+    // Testbed models have no accuracy of their own: the spec gives it.
+    return d === undefined ? undefined : { spec: d, variant: d.profile?.variant as string, accuracy: d.accuracy ?? null };
+  };
   const policies = await createPolicies(
     spec,
-    {
-      metricWindowSeconds: spec.metricsServer.scrapeSeconds,
-      variants: (names, capacitySloMs) =>
-        names.map((name) => {
-          const d = specs.find((x) => x.name === name);
-          if (d === undefined) throw new InputError(`policy on "${name}": no deployment "${name}" in stage "${stageSpec.name}"`);
-          if (d.accuracy === undefined) throw new InputError(`policy on "${name}": deployment "${name}" has no accuracy (testbed models have none of their own: give one)`);
-          // The spec's model load time, not the measured one, so the policy decides from the same inputs as in `servesim run`.
-          return { deployment: name, variant: d.profile?.variant as string, accuracy: d.accuracy, loadSeconds: d.lifecycle.modelLoadSeconds, capacity: capacitySloMs === undefined ? undefined : serviceTimeCapacity(d, capacitySloMs, resolve) };
-        }),
-    },
+    policyContext(spec.metricsServer.scrapeSeconds, facts, resolve),
     resolveModule,
   );
 
@@ -154,11 +153,14 @@ export async function testbedRun(
       crashBackOff: options.crashBackOff,
     });
   });
-  // The same stream names as the simulator's (src/experiment/build.ts, src/cluster/deployment.ts).
-  const stage = new RealStage(stageSpec.name, deployments, stageSpec.router, stageSpec.weights, streams.uniform('route:pipeline'));
+  const byName = new Map(deployments.map((d) => [d.name, d]));
+  // The same stream name as the simulator's (src/experiment/build.ts), one stream for every stage's router.
+  const routeUniform = streams.uniform('route:pipeline');
+  const stages = pipeline.stages.map((s) => new RealStage(s.name, s.deployments.map((name) => byName.get(name) as RealDeployment), s.router, s.weights, routeUniform));
+  const stageOf = new Map(pipeline.stages.flatMap((s) => s.deployments.map((name) => [name, s.name] as const)));
   const clock = new TimerClock(now);
-  const plane = new RealControlPlane(clock, stage, modelFor);
-  const loop = new ControlLoop(clock, plane, policies, (d) => (stageSpec.deployments.includes(d) ? stageSpec.name : undefined));
+  const plane = new RealControlPlane(clock, stages, modelFor);
+  const loop = new ControlLoop(clock, plane, policies, (d) => stageOf.get(d));
   const capacity = new Map<string, CapacitySample[]>(deployments.map((d) => [d.name, []]));
   try {
     // The spec's initial replicas are up before the load starts, as they are at time 0 in the simulator.
@@ -184,23 +186,31 @@ export async function testbedRun(
       plane.startScraping(spec.metricsServer.scrapeSeconds, spec.metricsServer.scrapeOffsetSeconds);
       loop.start();
     }
-    const pick = () => {
-      plane.recordArrival();
-      return stage.pick();
+    const pick = (hop: number) => {
+      if (hop === 0) plane.recordArrival();
+      return stages[hop].pick();
+    };
+    const finished = (r: Response) => {
+      if (r.deployment !== undefined) byName.get(r.deployment)?.finished(r.port, r.ok);
     };
     // A failure in the control loop is reported once the replay ends (its requests are bounded by the spec's duration and the timeout).
-    const responses = await replay(pick, '/infer', arrivalTimes(arrivals, duration), TIMEOUT_SECONDS, (r) => stage.finished(r.deployment, r.port, r.ok));
+    const responses = await replay(pick, '/infer', arrivalTimes(arrivals, duration), TIMEOUT_SECONDS, finished, { hops: stages.length });
     clock.stop();
     if (clock.failure !== null) throw clock.failure;
     for (const d of deployments) {
       const o = d.observe();
       capacity.get(d.name)?.push({ t: now(), replicas: o.replicas, ready: o.readyReplicas, cores: d.allocatedCores() });
     }
-    const records = deployments.map((d) => ({ name: d.name, capacity: capacity.get(d.name) as CapacitySample[], accuracy: d.observe().accuracy }));
+    // What each deployment adds to a request's pipeline accuracy, as the simulated Service counts it.
+    const terms = new Map(stages.flatMap((s) => {
+      const raw = s.deployments.map((d) => d.observe().accuracy ?? NaN);
+      return stageAccuracyTerms(raw, pipeline.product).map((term, i) => [s.deployments[i].name, term] as const);
+    }));
+    const records = deployments.map((d) => ({ name: d.name, capacity: capacity.get(d.name) as CapacitySample[], accuracy: d.observe().accuracy, accuracyTerm: terms.get(d.name) as number }));
     const latenciesMs = responses.filter((r) => r.ok).map((r) => (r.received - r.sent) * 1000);
     const solveSeconds = policies.flatMap((p) => p.policy.solveSeconds ?? []);
     const control = { policy: policyLabel(policies), reconfigurations: loop.reconfigurations, solveSeconds: solveSeconds.length > 0 ? solveSeconds : undefined };
-    const { summary, rows } = summarizeReal(spec, responses, records, control, (performance.now() - wallStart) / 1000);
+    const { summary, rows } = summarizeReal(spec, responses, records, pipeline.product, control, (performance.now() - wallStart) / 1000);
     const verdict = failureVerdict(summary.requests, summary.dropped, maxFailedShare);
     const testbed: TestbedReport = {
       failedShare: Number(verdict.failedShare.toFixed(6)),

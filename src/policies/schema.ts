@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { Hpa, hpaSchema } from './hpa.js';
 import { InfAdapter, infadapterSchema, msPlusSchema, type VariantInfo } from './infadapter.js';
-import { infadapterEwma, infadapterLstm, loadLstmFile, shippedLstmPath } from './predictors/lstm.js';
+import { Ipa, ipaSchema } from './ipa.js';
+import type { IpaVariant } from './ipa-allocation.js';
+import { infadapterEwma, infadapterLstm, ipaLstm, ipaReactive, loadLstmFile, shippedLstmPath } from './predictors/lstm.js';
 import { modulePolicySchema } from './module.js';
 import { maxOverWindow } from './predictors/simple.js';
 import type { LoadPredictor } from './predictors/predictor.js';
@@ -10,7 +12,7 @@ import type { Policy } from '../control/types.js';
 import { Vpa, vpaSchema } from './vpa.js';
 
 /** Every policy a spec can name, told apart by `name`. */
-export const policySchema = z.discriminatedUnion('name', [staticPolicySchema, hpaSchema, vpaSchema, infadapterSchema, msPlusSchema, modulePolicySchema]);
+export const policySchema = z.discriminatedUnion('name', [staticPolicySchema, hpaSchema, vpaSchema, infadapterSchema, msPlusSchema, ipaSchema, modulePolicySchema]);
 
 export type PolicySpec = z.infer<typeof policySchema>;
 
@@ -22,6 +24,8 @@ export interface PolicyContext {
    * with its capacity at that P99 SLO from its profile's capacity data (missing data is an InputError).
    */
   variants(deployments: string[], capacitySloMs?: number): VariantInfo[];
+  /** The variants behind these deployments with their profile tables (missing tables or accuracies are an InputError). */
+  profiles(deployments: string[]): IpaVariant[];
 }
 
 /** InfAdapter's forecast: the shipped LSTM or a stand-in, each with the margin. */
@@ -44,12 +48,17 @@ export function createPolicy(spec: Exclude<PolicySpec, { name: 'module' }>, cont
     case 'infadapter':
     case 'ms+':
       return new InfAdapter(spec, context.variants(spec.deployments, spec.capacitySloMs), infadapterPredictor(spec.predictor, spec.margin));
+    case 'ipa': {
+      const predictor = spec.predictor === 'lstm' ? ipaLstm(loadLstmFile(shippedLstmPath('ipa-lstm')), { margin: spec.margin }) : ipaReactive({ margin: spec.margin });
+      return new Ipa(spec, spec.stages.map((stage) => context.profiles(stage.deployments)), predictor);
+    }
   }
 }
 
 /** The deployments a policy acts on; null: any (a module policy that does not name them). */
 export function policyTargets(spec: PolicySpec): string[] | null {
   if (spec.name === 'module') return spec.deployments ?? null;
+  if (spec.name === 'ipa') return spec.stages.flatMap((stage) => stage.deployments);
   if ('deployments' in spec) return spec.deployments;
   return 'deployment' in spec ? [spec.deployment] : [];
 }

@@ -67,6 +67,33 @@ function cachedPoints(path: string, read: (path: string) => ProfilePoint[]): Pro
   return points;
 }
 
+/**
+ * The profiled points of one variant on one device (every batch size and core count the profile
+ * has); `resolve` turns a user's file name into a path. Not for `sponge`, a fitted model, not a table.
+ */
+export function profileTable(ref: ProfileRef, resolve: (file: string) => string = (f) => f): ProfilePoint[] {
+  if (ref.name === 'sponge') throw new InputError('profile "sponge" is a fitted model l(b, c), not a table of profiled points');
+  const points =
+    ref.name === 'ipa-fig2'
+      ? cachedPoints(join(packageRoot, NAMED_PROFILES['ipa-fig2']), readIpaFig2)
+      : ref.name === 'ipa-video'
+        ? cachedPoints('ipa-video', () =>
+            ipaVideoStandin({
+              fig2: join(packageRoot, NAMED_PROFILES['ipa-fig2']),
+              yolo: join(packageRoot, 'profiles/published/ultralytics_yolov5_detect_640.csv'),
+              notebook: join(packageRoot, 'profiles/ipa/notebook_measurements.csv'),
+              shape: fitSponge(readBatchCoreLatencies(join(packageRoot, NAMED_PROFILES.sponge))),
+            }),
+          )
+        : cachedPoints(ref.name === undefined ? resolve(ref.file as string) : join(packageRoot, NAMED_PROFILES[ref.name]), readProfileCsv);
+  const mine = points.filter((p) => p.variant === ref.variant && p.device === ref.device);
+  if (mine.length === 0) {
+    const known = [...new Set(points.map((p) => `${p.variant}/${p.device}`))].join(', ');
+    throw new InputError(`profile "${ref.name ?? ref.file}" has no variant "${ref.variant}" on device "${ref.device}" (it has ${known})`);
+  }
+  return mine;
+}
+
 /** The latency model of one variant on one device; `resolve` turns a user's file name into a path. */
 export function loadLatencyModel(ref: ProfileRef, resolve: (file: string) => string = (f) => f): LatencyModel {
   if (ref.name === 'sponge') {
@@ -74,24 +101,8 @@ export function loadLatencyModel(ref: ProfileRef, resolve: (file: string) => str
     const fit = fitSponge(readBatchCoreLatencies(join(packageRoot, NAMED_PROFILES.sponge)));
     return spongeModel(fit, ref.cv);
   }
-  const points =
-    ref.name === 'ipa-fig2'
-      ? cachedPoints(join(packageRoot, NAMED_PROFILES['ipa-fig2']), readIpaFig2)
-      : ref.name === 'ipa-video'
-        ? cachedPoints('ipa-video', () =>
-            ipaVideoStandin(
-              join(packageRoot, NAMED_PROFILES['ipa-fig2']),
-              join(packageRoot, 'profiles/published/ultralytics_yolov5_detect_640.csv'),
-              fitSponge(readBatchCoreLatencies(join(packageRoot, NAMED_PROFILES.sponge))),
-            ),
-          )
-        : cachedPoints(ref.name === undefined ? resolve(ref.file as string) : join(packageRoot, NAMED_PROFILES[ref.name]), readProfileCsv);
+  const mine = profileTable(ref, resolve);
   const label = ref.name ?? ref.file;
-  const mine = points.filter((p) => p.variant === ref.variant && p.device === ref.device);
-  if (mine.length === 0) {
-    const known = [...new Set(points.map((p) => `${p.variant}/${p.device}`))].join(', ');
-    throw new InputError(`profile "${label}" has no variant "${ref.variant}" on device "${ref.device}" (it has ${known})`);
-  }
   const model = { ...tableModel(mine, `profile "${label}" ${ref.variant}/${ref.device}`), accuracy: accuracies(ref.name).get(ref.variant) };
   if (ref.cv === undefined) return model;
   const cv = ref.cv;

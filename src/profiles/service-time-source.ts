@@ -5,7 +5,8 @@ import { InputError } from '../errors.js';
 import { biathlonJobs, preparedJobs } from './biathlon-jobs.js';
 import { profileCapacity, type CapacityPoint } from './capacity-data.js';
 import type { LatencyModel } from './latency-model.js';
-import { loadLatencyModel, profileRefSchema } from './registry.js';
+import { loadLatencyModel, profileRefSchema, profileTable } from './registry.js';
+import type { ProfilePoint } from './table-model.js';
 import { serviceTimeMoments, serviceTimeSampler, serviceTimeSchema } from './service-time.js';
 
 /** A source's service times: a latency model, and the variant the source names, where it names one. */
@@ -25,6 +26,8 @@ interface SourceKind<Field extends string, Schema extends z.ZodType> {
   create(settings: z.output<Schema>, resolve: (file: string) => string): ServiceTimeModel;
   /** The source's capacity data at a P99 SLO (see capacity-data.ts); a kind without any has none to give. */
   capacity?(settings: z.output<Schema>, sloMs: number, resolve: (file: string) => string, deployment: string): CapacityPoint[];
+  /** The source's profiled points (latency and throughput per batch size and core count); a kind without a table has none. */
+  table?(settings: z.output<Schema>, resolve: (file: string) => string): ProfilePoint[];
 }
 
 /** Keeps a kind's field name literal, so the spec fields below are typed one by one. */
@@ -50,6 +53,7 @@ export const SERVICE_TIME_SOURCES = {
     schema: profileRefSchema,
     create: (profile, resolve) => ({ ...loadLatencyModel(profile, resolve), variant: profile.variant }),
     capacity: (profile, sloMs, resolve, deployment) => profileCapacity(profile, sloMs, resolve, deployment),
+    table: (profile, resolve) => profileTable(profile, resolve),
   }),
   biathlon: sourceKind({
     field: 'biathlon',
@@ -136,4 +140,15 @@ export function serviceTimeCapacity(d: ServiceTimeFields & { name: string }, slo
     throw new InputError(`deployment "${d.name}": its "${kind.field}" service times carry no capacity data (only a ${withData.join(' or ')} does: see README "Profiles")`);
   }
   return kind.capacity(source.settings, sloMs, resolve, d.name);
+}
+
+/**
+ * A deployment's profiled points (per batch size and core count: mean, P99, throughput), for
+ * policies that choose among them (IPA); a source without a table is one InputError naming the deployment.
+ */
+export function serviceTimeTable(d: ServiceTimeFields & { name: string }, resolve: (file: string) => string): ProfilePoint[] {
+  const source = serviceTimeSourceOf(d);
+  const kind = kindOf(source);
+  if (kind.table === undefined) throw new InputError(`deployment "${d.name}": its "${kind.field}" service times are no profile table (a "profile" with batch sizes and core counts is: see README "Profiles")`);
+  return kind.table(source.settings, resolve);
 }

@@ -2,7 +2,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { ServiceWindowRow } from '../metrics/run-metrics.js';
 
 /** P99 latency, cores and accuracy over time, one line per policy. */
-export function policyTimeseries(runs: { policy: string; rows: ServiceWindowRow[] }[], title: string, sloMs: number): TopLevelSpec {
+export function policyTimeseries(runs: { policy: string; rows: ServiceWindowRow[] }[], title: string, sloMs: number, accuracyTitle = 'accuracy (top-1)'): TopLevelSpec {
   const values = runs.flatMap(({ policy, rows }) =>
     rows.flatMap((r) => [
       ...(r.p99Ms === null ? [] : [{ policy, minute: r.t / 60, panel: 'p99', value: Math.max(1, r.p99Ms) }]),
@@ -30,7 +30,7 @@ export function policyTimeseries(runs: { policy: string; rows: ServiceWindowRow[
   return {
     title,
     data: { values },
-    vconcat: [panel('p99', 'P99 latency (ms, log; dashed: SLO)', { type: 'log' }, [slo]), panel('cores', 'cores allocated'), panel('accuracy', 'accuracy (top-1)', { zero: false })],
+    vconcat: [panel('p99', 'P99 latency (ms, log; dashed: SLO)', { type: 'log' }, [slo]), panel('cores', 'cores allocated'), panel('accuracy', accuracyTitle, { zero: false })],
   } as TopLevelSpec;
 }
 

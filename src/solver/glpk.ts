@@ -6,7 +6,7 @@ import type { GLPK, LP } from 'glpk.js/node';
 import { InputError } from '../errors.js';
 import { indexModel, isBinary, type IndexedModel } from './indexed.js';
 import { columnName } from './lp-format.js';
-import type { MilpModel, MilpSolution, MilpSolver } from './model.js';
+import type { MilpModel, MilpSolution, MilpSolver, SolveOptions } from './model.js';
 import { failedSolution, optimalSolution } from './solution.js';
 
 let runtime: Promise<GLPK> | undefined;
@@ -74,18 +74,21 @@ function classifyUndefined(glpk: GLPK, lp: LP): 'infeasible' | 'unbounded' | und
   return undefined;
 }
 
-function solveLoaded(model: MilpModel): MilpSolution {
+function solveLoaded(model: MilpModel, options: SolveOptions = {}): MilpSolution {
   const indexed = indexModel(model);
   const glpk = loaded;
   if (glpk === undefined) throw new Error('GLPK is not loaded: await load() first');
   const start = performance.now();
   const lp = toGlpkLp(glpk, indexed);
-  const { status, vars } = glpk.solve(lp, { msglev: glpk.GLP_MSG_OFF, mipgap: 0 }).result;
+  const limit = options.timeLimitSeconds;
+  // glpk.js takes tmlim in seconds; GLPK then ends with a feasible (not proven) or no solution.
+  const { status, vars } = glpk.solve(lp, { msglev: glpk.GLP_MSG_OFF, mipgap: 0, ...(limit === undefined ? {} : { tmlim: limit }) }).result;
   const outcome = status === glpk.GLP_UNDEF ? classifyUndefined(glpk, lp) : undefined;
   const seconds = (performance.now() - start) / 1000;
   if (status === glpk.GLP_OPT) {
     return optimalSolution(indexed, indexed.variables.map((_, column) => vars[columnName(column)]), 'glpk', seconds);
   }
+  if (limit !== undefined && seconds >= limit && status !== glpk.GLP_NOFEAS) return failedSolution('time-limit', `GLPK: stopped at the ${limit} s time limit`, 'glpk', seconds);
   if (status === glpk.GLP_NOFEAS) return failedSolution('infeasible', 'GLPK: no feasible solution', 'glpk', seconds);
   if (status === glpk.GLP_UNBND) return failedSolution('unbounded', 'GLPK: unbounded', 'glpk', seconds);
   if (outcome) return failedSolution(outcome, `GLPK: presolve undecided, LP relaxation ${outcome}`, 'glpk', seconds);
@@ -93,5 +96,5 @@ function solveLoaded(model: MilpModel): MilpSolution {
 }
 
 export function createGlpkSolver(): MilpSolver {
-  return { name: 'glpk', load, solveLoaded, solve: async (model) => (await load(), solveLoaded(model)) };
+  return { name: 'glpk', load, solveLoaded, solve: async (model, options) => (await load(), solveLoaded(model, options)) };
 }

@@ -36,7 +36,13 @@ export interface MilpModel {
   constraints: MilpConstraint[];
 }
 
-export type MilpStatus = 'optimal' | 'infeasible' | 'unbounded' | 'error';
+/** 'time-limit': stopped at SolveOptions.timeLimitSeconds before proving an optimum. */
+export type MilpStatus = 'optimal' | 'infeasible' | 'unbounded' | 'time-limit' | 'error';
+
+export interface SolveOptions {
+  /** Wall seconds the backend may search before giving up (default: no limit; brute force bounds itself by MAX_ASSIGNMENTS instead). */
+  timeLimitSeconds?: number;
+}
 
 export interface MilpSolution {
   status: MilpStatus;
@@ -56,7 +62,7 @@ export interface MilpSolver {
   /** Loads the backend (its wasm) once; `solveLoaded` needs it done. */
   load(): Promise<void>;
   /** Proves optimality (zero relative MIP gap) or says why not; rejects bad models with InputError. */
-  solve(model: MilpModel): Promise<MilpSolution>;
+  solve(model: MilpModel, options?: SolveOptions): Promise<MilpSolution>;
   /** The same, synchronously, once loaded: for controllers deciding inside a simulation event. */
-  solveLoaded(model: MilpModel): MilpSolution;
+  solveLoaded(model: MilpModel, options?: SolveOptions): MilpSolution;
 }

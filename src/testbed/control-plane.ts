@@ -19,35 +19,39 @@ export class RealControlPlane implements ControlPlane {
   private readonly arrivals = new ArrivalHistory();
   private readonly byName: Map<string, RealDeployment>;
 
+  private readonly deployments: RealDeployment[];
+
+  /** `stages`: the pipeline's stages in order, each deployment in one of them. */
   constructor(
     private readonly clock: Clock,
-    private readonly stage: RealStage,
+    private readonly stages: RealStage[],
     private readonly modelFor: ModelFor,
   ) {
-    this.byName = new Map(stage.deployments.map((d) => [d.name, d]));
+    this.deployments = stages.flatMap((s) => s.deployments);
+    this.byName = new Map(this.deployments.map((d) => [d.name, d]));
   }
 
   /** metrics-server: every `scrapeSeconds` from `offsetSeconds`, as the simulated cluster scrapes. */
   startScraping(scrapeSeconds: number, offsetSeconds = scrapeSeconds / 2): void {
     const scrape = (at: number) => {
-      for (const d of this.stage.deployments) d.scrape();
+      for (const d of this.deployments) d.scrape();
       this.clock.at(at + scrapeSeconds, () => scrape(at + scrapeSeconds));
     };
     this.clock.at(offsetSeconds, () => scrape(offsetSeconds));
   }
 
-  /** A request reached the service now. */
+  /** A request reached the pipeline's first stage now. */
   recordArrival(): void {
     this.arrivals.record(Math.max(0, Math.floor(this.clock.now())));
   }
 
   observe(now: number): Observation {
-    return { now, arrivalsPerSecond: this.arrivals.history(Math.max(0, Math.floor(now))), deployments: this.stage.deployments.map((d) => d.observe()) };
+    return { now, arrivalsPerSecond: this.arrivals.history(Math.max(0, Math.floor(now))), deployments: this.deployments.map((d) => d.observe()) };
   }
 
   apply(action: Action): boolean {
     if (action.kind === 'weights') {
-      if (action.stage === this.stage.name) this.stage.setWeights(action.weights);
+      this.stages.find((s) => s.name === action.stage)?.setWeights(action.weights);
       return true;
     }
     const d = this.byName.get(action.deployment);

@@ -17,7 +17,16 @@ export interface Response {
   deployment?: string;
   /** The HTTP status of the reply; 0 where none came (no server, refused, reset, timed out). */
   status?: number;
+  /**
+   * Through a pipeline of several stages: each hop's own response, in order, up to the first that
+   * failed. The request's own fields then run from the first send to the last reply, its times
+   * summed over the hops, the rest of the last hop's.
+   */
+  hops?: Response[];
 }
+
+/** Where hop `hop` of a request goes; null when no server can take it (the request fails there). */
+export type Pick = (hop: number) => Target | null;
 
 /** Where a request goes: a server's port, with the deployment it belongs to when there are several. */
 export type Target = number | { port: number; deployment: string };
@@ -64,17 +73,20 @@ function parseReply(body: string): { serviceMs?: number; waitMs?: number; batch?
  * request ends within `timeoutSeconds` of being sent, whether it waits for a connection, for the
  * server or for the rest of its reply; a failure of any kind (no server, refused, reset, timed
  * out, a status other than 200, a malformed reply) is a response with `ok: false`, never a throw.
- * Responses come back in the order they were sent.
+ * Responses come back in the order they were sent. With `hops` > 1 this process is the pipeline's
+ * router: a request's reply from one stage is sent on at once to the next (`target(hop)`), and its
+ * timeout covers every hop; `onReply` hears of each hop.
  */
 export async function replay(
-  target: number | (() => Target | null),
+  target: number | Pick,
   path: string,
   times: Iterable<number>,
   timeoutSeconds: number,
   onReply?: (response: Response) => void,
-  options: { maxSocketsPerServer?: number } = {},
+  options: { maxSocketsPerServer?: number; hops?: number } = {},
 ): Promise<Response[]> {
-  const pick = typeof target === 'number' ? () => target : target;
+  const pick: Pick = typeof target === 'number' ? () => target : target;
+  const hops = options.hops ?? 1;
   const agent = new Agent({ keepAlive: true, maxSockets: options.maxSocketsPerServer ?? MAX_SOCKETS_PER_SERVER });
   const start = performance.now();
   const now = () => (performance.now() - start) / 1000;
@@ -84,28 +96,47 @@ export async function replay(
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => (finish = resolve));
 
-  const send = (index: number) => {
+  /** The request's response once its last hop is done (or one failed). */
+  const finishRequest = (index: number, done: Response[]) => {
+    const last = done[done.length - 1];
+    const response =
+      hops === 1
+        ? last
+        : {
+            ...last,
+            sent: done[0].sent,
+            ok: last.ok && done.length === hops,
+            serviceMs: done.reduce((sum, h) => sum + h.serviceMs, 0),
+            waitMs: done.reduce((sum, h) => sum + h.waitMs, 0),
+            hops: done,
+          };
+    responses[index] = response;
+    outstanding--;
+    if (allSent && outstanding === 0) finish();
+  };
+
+  const send = (index: number, hop: number, deadlineAt: number, done: Response[]) => {
     const sent = now();
-    const picked = pick();
+    const picked = pick(hop);
     const port = typeof picked === 'object' && picked !== null ? picked.port : picked;
     const deployment = typeof picked === 'object' && picked !== null ? picked.deployment : undefined;
+    if (hop === 0) outstanding++;
     let settled = false;
     let deadline: NodeJS.Timeout | null = null;
     /** The reply's HTTP status, once its head has come. */
     let status = 0;
-    const done = (ok: boolean, reply: { serviceMs?: number; waitMs?: number; batch?: number } = {}) => {
+    const settle = (ok: boolean, reply: { serviceMs?: number; waitMs?: number; batch?: number } = {}) => {
       if (settled) return;
       settled = true;
       if (deadline !== null) clearTimeout(deadline);
       const response: Response = { sent, received: now(), ok, serviceMs: reply.serviceMs ?? NaN, waitMs: reply.waitMs ?? NaN, batch: reply.batch ?? NaN, port: port ?? -1, deployment, status };
-      responses[index] = response;
+      done.push(response);
       onReply?.(response);
-      outstanding--;
-      if (allSent && outstanding === 0) finish();
+      if (ok && hop + 1 < hops) send(index, hop + 1, deadlineAt, done);
+      else finishRequest(index, done);
     };
-    outstanding++;
     // No ready server: the request fails at once, as it would against a Service with no endpoints.
-    if (port === null) return done(false);
+    if (port === null) return settle(false);
     const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent }, (res) => {
       status = res.statusCode ?? 0;
       let body = '';
@@ -116,16 +147,16 @@ export async function replay(
       });
       res.on('end', () => {
         const reply = status === 200 ? parseReply(body) : null;
-        done(reply !== null, reply ?? {});
+        settle(reply !== null, reply ?? {});
       });
-      res.on('error', () => done(false));
-      res.on('close', () => done(false));
+      res.on('error', () => settle(false));
+      res.on('close', () => settle(false));
     });
-    // The whole request, from now, not only the socket's idle time: a request waiting for one of
-    // the agent's connections is bounded too.
-    deadline = setTimeout(() => req.destroy(), timeoutSeconds * 1000);
-    req.on('error', () => done(false));
-    req.on('close', () => done(false));
+    // The whole request, from its first send, not only the socket's idle time: a request waiting
+    // for one of the agent's connections is bounded too.
+    deadline = setTimeout(() => req.destroy(), Math.max(0, (deadlineAt - now()) * 1000));
+    req.on('error', () => settle(false));
+    req.on('close', () => settle(false));
     req.end();
   };
 
@@ -145,7 +176,7 @@ export async function replay(
       try {
         const t = now();
         while (next !== null && next <= t) {
-          send(index++);
+          send(index++, 0, now() + timeoutSeconds, []);
           next = advance();
         }
       } catch (error) {

@@ -52,9 +52,4 @@ export class RealStage {
     const port = d?.pick() ?? null;
     return d === null || port === null ? null : { port, deployment: d.name };
   }
-
-  /** The reply (or failure) of a request sent to `deployment`'s server on `port`. */
-  finished(deployment: string | undefined, port: number, ok: boolean): void {
-    this.deployments.find((d) => d.name === deployment)?.finished(port, ok);
-  }
 }

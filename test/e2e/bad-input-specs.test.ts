@@ -77,6 +77,12 @@ describe('specs: names, stages and policies', () => {
     expectSpecRejected(twoVariants({}, { policy: { name: 'infadapter', stage: 's', deployments: ['a', 'b'], budgetCores: 2, minCores: 4 } }), 'policy.minCores', 'expected at most budgetCores (2), got 4');
   });
 
+  it('rejects an IPA stage that does not exist, or that lists other deployments than the stage', () => {
+    const ipa = (stage: string, deployments: string[]) => ({ policy: { name: 'ipa', stages: [{ stage, deployments, slaSeconds: 1 }] } });
+    expectSpecRejected(twoVariants({}, ipa('classify', ['a', 'b'])), 'policy.stages[0].stage', 'expected one of "s", got "classify"');
+    expectSpecRejected(twoVariants({}, ipa('s', ['b', 'a'])), 'policy.stages[0].deployments', 'expected the deployments of stage "s" in its order ("a", "b")');
+  });
+
   it('rejects a policy that lists one deployment twice', () => {
     expectSpecRejected(twoVariants({}, { policy: { name: 'infadapter', stage: 's', deployments: ['a', 'a'] } }), 'policy.deployments[1]', 'deployment "a" is listed twice');
   });

@@ -29,6 +29,20 @@ describe('golden results', () => {
     expect(lines(join(out, 'table.csv'))).toEqual([committed[0], ...committed.slice(1).filter((row) => row.split(',')[1] === '1')]);
   });
 
+  it('reproduce ipa --quick gives the committed seed-1 bursty rows and predictor ablation', () => {
+    const out = tempDir();
+    ok(servesim('reproduce', 'ipa', '--quick', '--quiet', '--out', out));
+    const committed = lines('results/paper/ipa/table.csv');
+    const column = committed[0].split(',');
+    const bursty = committed.slice(1).filter((row) => {
+      const cells = row.split(',');
+      return cells[column.indexOf('workload')] === 'bursty' && cells[column.indexOf('seed')] === '1';
+    });
+    expect(lines(join(out, 'table.csv'))).toEqual([committed[0], ...bursty]);
+    const ablation = csv('results/paper/ipa/ablation.csv').filter((r) => r.seed === '1');
+    expect(csv(join(out, 'ablation.csv'))).toEqual(ablation);
+  });
+
   it('reproduce biathlon --quick gives the committed rows (measured times aside)', () => {
     const out = tempDir();
     const pipelines = ['trip-fare', 'tick-price'];

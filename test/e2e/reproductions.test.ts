@@ -98,14 +98,43 @@ describe('servesim reproduce', () => {
   });
 
   it.each([
-    [['reproduce', 'ipa'], 'servesim: reproduce: unknown paper "ipa"; expected one of infadapter, biathlon'],
-    [['reproduce'], 'servesim: reproduce: expected a paper (infadapter, biathlon) or --list'],
+    [['reproduce', 'sponge'], 'servesim: reproduce: unknown paper "sponge"; expected one of infadapter, ipa, biathlon'],
+    [['reproduce'], 'servesim: reproduce: expected a paper (infadapter, ipa, biathlon) or --list'],
     [['reproduce', 'infadapter', '--calibrate'], "error: unknown option '--calibrate'"],
     [['reproduce', 'biathlon', '--seeds', '2'], "error: unknown option '--seeds'"],
   ])('%j is bad input: exit 2, one line', (args, message) => {
     const r = servesim(...args, '--out', tempDir());
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe(message);
+  });
+
+  it('reproduce ipa --quick writes the contract: table.csv and ablation.csv with their columns, the figures and report.html', () => {
+    const out = tempDir();
+    const r = servesim('reproduce', 'ipa', '--quick', '--quiet', '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    const rows = (file: string) => {
+      const [header, ...lines] = readFileSync(join(out, file), 'utf8').trimEnd().split('\n');
+      return lines.map((line) => Object.fromEntries(line.split(',').map((value, i) => [header.split(',')[i], value])));
+    };
+    const table = rows('table.csv');
+    expect(Object.keys(table[0])).toEqual(expect.arrayContaining(['pipeline', 'workload', 'policy', 'seed', 'slo_violation_rate', 'mean_cores', 'accuracy', 'p99_ms']));
+    expect(table.map((row) => [row.pipeline, row.workload, row.policy])).toEqual(['ipa', 'fa2-low', 'fa2-high', 'rim'].map((policy) => ['video', 'bursty', policy]));
+    for (const row of table) {
+      expect(Number(row.accuracy)).toBeGreaterThan(0);
+      expect(Number(row.accuracy)).toBeLessThanOrEqual(1);
+    }
+    // FA2-low is pinned to yolov5n and resnet18: its end-to-end accuracy is their product.
+    expect(Number(table[1].accuracy)).toBeCloseTo(0.457 * 0.6975, 5);
+    const ablation = rows('ablation.csv');
+    expect(Object.keys(ablation[0])).toEqual(expect.arrayContaining(['pipeline', 'predictor', 'slo_violations', 'requests']));
+    expect(ablation.map((row) => [row.pipeline, row.predictor, row.requests])).toEqual([
+      ['video', 'lstm', '14437'],
+      ['video', 'reactive', '14437'],
+    ]);
+    for (const figure of ['comparison', 'timeseries', 'latency_cdf', 'decision_time', 'ablation']) {
+      for (const extension of ['svg', 'png']) expect(readFileSync(join(out, `${figure}.${extension}`)).length, `${figure}.${extension}`).toBeGreaterThan(1000);
+    }
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('IPA reproduced with servesim');
   });
 
   it('servesim run takes a variant file, its override applied to its base', () => {

@@ -122,26 +122,24 @@ describe('servesim testbed run', () => {
     expect(execSync('ps -eo args').toString().split('\n').filter((l) => l.includes('model-server.js') && l.includes(dir))).toEqual([]);
   }, 60_000);
 
-  it('refuses a pipeline of several stages, with exit 2', async () => {
+  it('refuses a pipeline that is not a chain (fan-in), with exit 2', async () => {
     const { spawnSync } = await import('node:child_process');
     const dir = tempDir('servesim-testbed-');
     const spec = join(dir, 'spec.json');
+    const tiny = (name: string) => ({ name, replicas: 1, profile: { file: 'unused.csv', variant: 'cnn-tiny' } });
     writeFileSync(
       spec,
       JSON.stringify({
         name: 'x',
         duration: 2,
         workload: { arrivals: { process: 'poisson', rate: 5 } },
-        deployments: [
-          { name: 'a', replicas: 1, profile: { file: 'unused.csv', variant: 'cnn-tiny' } },
-          { name: 'b', replicas: 1, profile: { file: 'unused.csv', variant: 'cnn-tiny' } },
-        ],
-        pipelines: [{ name: 'p', stages: [{ name: 's1', deployments: ['a'] }, { name: 's2', deployments: ['b'] }] }],
+        deployments: [tiny('a'), tiny('b'), tiny('c')],
+        pipelines: [{ name: 'p', stages: [{ name: 's1', deployments: ['a'] }, { name: 's2', deployments: ['b'], after: [] }, { name: 's3', deployments: ['c'], after: ['s1', 's2'] }] }],
       }),
     );
     const r = spawnSync(process.execPath, ['bin/servesim.js', 'testbed', 'run', spec], { encoding: 'utf8' });
     expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toBe('servesim: testbed run: pipeline "p" has 2 stages; the testbed runs one stage (its variants behind one router)');
+    expect(r.stderr.trim()).toBe('servesim: testbed run: pipeline "p" stage "s2": the testbed runs a chain of stages, each after the one before it (no fan-out or fan-in)');
   });
 });
 
@@ -241,7 +239,7 @@ describe('several variant deployments on real servers', () => {
     const deployment = (name: string) => new RealDeployment(name, { ...modelFor('cnn-tiny'), maxBatch: 1, maxWaitMs: 0 }, 1, now, 2, { variant: 'cnn-tiny' });
     const [a, b] = [deployment('a'), deployment('b')];
     const stage = new RealStage('s', [a, b], 'weighted-round-robin', [1, 0], () => 0.5);
-    const plane = new RealControlPlane(new TimerClock(now), stage, modelFor);
+    const plane = new RealControlPlane(new TimerClock(now), [stage], modelFor);
     try {
       a.scaleTo(1);
       b.scaleTo(1);
@@ -254,7 +252,7 @@ describe('several variant deployments on real servers', () => {
         at(1.5, { kind: 'replace', deployment: 'a', variant: 'cnn-xs', strategy: 'rolling' }),
         at(3.5, { kind: 'weights', stage: 's', weights: [0, 1] }),
       ];
-      const responses = await replay(() => stage.pick(), '/infer', times, 10, (r) => stage.finished(r.deployment, r.port, r.ok));
+      const responses = await replay(() => stage.pick(), '/infer', times, 10, (r) => [a, b].find((d) => d.name === r.deployment)?.finished(r.port, r.ok));
       timers.forEach(clearTimeout);
       expect(responses).toHaveLength(600);
       expect(responses.filter((r) => !r.ok)).toEqual([]);

@@ -238,6 +238,24 @@ describe('pipelines and network', () => {
     expect(w.metrics.accuracySum).toBeCloseTo(0.72, 10);
   });
 
+  it('dropAfterFrom "request": a stage drops what has been in the pipeline longer than its limit, however little it waited there (IPA\'s drop limit)', () => {
+    const stages = (from: 'stage' | 'request') =>
+      new TestWorld({
+        deployments: [
+          { name: 'first', replicas: 1, serviceTime: fixed(1) },
+          { name: 'second', replicas: 1, serviceTime: fixed(0.1), dropAfterSeconds: 1.5, dropAfterFrom: from },
+        ],
+        pipelines: [{ name: 'p', stages: [{ name: 'a', deployments: ['first'] }, { name: 'b', deployments: ['second'] }] }],
+      });
+    for (const from of ['stage', 'request'] as const) {
+      const w = stages(from);
+      for (const t of [0, 0]) w.send(t);
+      w.run(10);
+      // The second request leaves the first stage at 2 s, 2 s after it entered, and waits no time at the second.
+      expect(w.completed().map((l) => l.id), from).toEqual(from === 'stage' ? [0, 1] : [0]);
+    }
+  });
+
   it('fan-out and fan-in: the join stage starts when both branches are done', () => {
     const w = new TestWorld({
       deployments: [

@@ -172,9 +172,10 @@ describe('named profiles', () => {
 });
 
 describe('IPA video stand-in', () => {
-  it('has every video-pipeline variant, with published accuracies and Sponge-shaped batch scaling', () => {
+  it("has every video-pipeline variant, with published accuracies, IPA's own YOLO scale and batch scaling", () => {
     const yolo = loadLatencyModel({ name: 'ipa-video', variant: 'yolov5s', device: 'cpu' });
-    expect(yolo.mean(1, 1)).toBeCloseTo(0.098, 10);
+    // Ultralytics' 98 ms, times IPA's yolov5m measurement on one core (293.608 ms) over Ultralytics' 224 ms.
+    expect(yolo.mean(1, 1)).toBeCloseTo((0.098 * 0.293608) / 0.224, 10);
     expect(yolo.accuracy).toBeCloseTo(0.568, 10);
     expect(yolo.mean(8, 1) / yolo.mean(1, 1)).toBeGreaterThan(3);
     const resnet = loadLatencyModel({ name: 'ipa-video', variant: 'resnet152', device: 'cpu' });

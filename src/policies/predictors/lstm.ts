@@ -223,9 +223,24 @@ export function infadapterEwma(options: { margin?: number } = {}): LoadPredictor
  */
 export function ipaLstm(file: LstmFile, options: { margin?: number } = {}): LoadPredictor {
   const margin = options.margin ?? IPA.margin;
-  const backup: LoadPredictor = {
-    name: `max-${IPA.backupSeconds}s`,
-    predict: (h) => maxOfRange(h, Math.max(0, h.length - IPA.backupSeconds), h.length) * (1 + margin),
+  return windowedLstm(marginName('ipa-lstm', margin, IPA.margin), file, 10, 12, margin, ipaBackup(margin));
+}
+
+/** IPA's backup "max": the peak second of the last 2 minutes. */
+function ipaBackup(margin: number): LoadPredictor {
+  return { name: `max-${IPA.backupSeconds}s`, predict: (h) => maxOfRange(h, Math.max(0, h.length - IPA.backupSeconds), h.length) * (1 + margin) };
+}
+
+/**
+ * IPA's "reactive" predictor (optimizer/adapter.py: `lambda l: l[-1]` over the 10 s maxima): the
+ * peak second of the last 10 s, with the same backup below 2 minutes of history. The ablation of
+ * the paper's Fig. 16 sets it against the LSTM.
+ */
+export function ipaReactive(options: { margin?: number } = {}): LoadPredictor {
+  const margin = options.margin ?? IPA.margin;
+  const backup = ipaBackup(margin);
+  return {
+    name: marginName('ipa-reactive', margin, IPA.margin),
+    predict: (h) => (h.length < IPA.backupSeconds ? backup.predict(h) : maxOfRange(h, h.length - 10, h.length) * (1 + margin)),
   };
-  return windowedLstm(marginName('ipa-lstm', margin, IPA.margin), file, 10, 12, margin, backup);
 }
