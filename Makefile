@@ -35,6 +35,7 @@ results: build
 	$(SERVESIM) calibrate infadapter --quiet --out results/calibration --write-profile profiles/infadapter/calibrated_service_times.csv
 	$(SERVESIM) reproduce infadapter --quiet --out results/paper/infadapter
 	$(SERVESIM) reproduce ipa --quiet --out results/paper/ipa
+	$(SERVESIM) reproduce sponge --quiet --out results/paper/sponge
 	$(SERVESIM) reproduce biathlon --quiet --out results/paper/biathlon
 	$(SERVESIM) reproduce biathlon --quick --quiet --out results/paper/biathlon/quick
 	for spec in hpa-twitter-2h vpa-twitter-2h; do \

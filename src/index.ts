@@ -28,4 +28,5 @@ export { Hpa, hpaSchema } from './policies/hpa.js';
 export { Vpa, vpaSchema } from './policies/vpa.js';
 export { InfAdapter, infadapterSchema, msPlusSchema } from './policies/infadapter.js';
 export { Ipa, ipaSchema } from './policies/ipa.js';
+export { Sponge, spongeSchema } from './policies/sponge.js';
 export type { LoadPredictor } from './policies/predictors/predictor.js';

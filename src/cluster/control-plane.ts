@@ -57,6 +57,8 @@ export class SimulatedControlPlane implements ControlPlane, EventHandler, Clock 
   private points = new Map<Pod, Point>();
   private samples = new Map<Pod, Sample>();
   private readonly arrivals = new ArrivalHistory();
+  /** The smallest remaining budget of the requests that reached the first stage, per second. */
+  private readonly budgets = new ArrivalHistory(true);
   /** Whole seconds whose arrivals have been counted. */
   private closedSeconds = 0;
   private arrivedBefore = 0;
@@ -78,6 +80,7 @@ export class SimulatedControlPlane implements ControlPlane, EventHandler, Clock 
 
   /** Starts metrics-server and the per-second arrival counts; call before the control loop starts. */
   start(): void {
+    this.service.onEntry = (request, now) => this.budgets.record(Math.floor(now), request.deadline - now);
     this.nextScrapeTime = this.scrapeOffsetSeconds;
     this.sim.post(this.nextScrapeTime, this, SCRAPE);
     this.sim.post(1, this, SECOND);
@@ -149,6 +152,7 @@ export class SimulatedControlPlane implements ControlPlane, EventHandler, Clock 
     return {
       now,
       arrivalsPerSecond: this.arrivals.history(this.closedSeconds),
+      budgetPerSecond: this.budgets.history(this.closedSeconds),
       deployments: [...this.deployments.values()].map((d) => this.observeDeployment(d)),
     };
   }

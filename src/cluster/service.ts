@@ -52,6 +52,8 @@ export class Service implements RequestSink, StageExit, EventHandler {
   private readonly inTransit = new Set<Request>();
   /** Requests accepted and not yet completed or dropped. */
   live = 0;
+  /** Hears of each request as it reaches the pipeline's first stage, after its upload (the control plane's budgets). */
+  onEntry: ((request: Request, now: number) => void) | null = null;
 
   constructor(
     private readonly sim: Simulator,
@@ -101,7 +103,10 @@ export class Service implements RequestSink, StageExit, EventHandler {
     request.accuracy = this.product ? 1 : 0;
     request.stage = -1;
     const delay = this.network.delays ? this.network.entryDelay(this.sim.now) : 0;
-    if (delay === 0) return this.sources.length === 1 ? this.enter(this.stages[this.sources[0]], request) : this.enterSources(request);
+    if (delay === 0) {
+      this.onEntry?.(request, this.sim.now);
+      return this.sources.length === 1 ? this.enter(this.stages[this.sources[0]], request) : this.enterSources(request);
+    }
     this.inTransit.add(request);
     this.sim.post(this.sim.now + delay, this, ENTER, request);
   }
@@ -111,8 +116,10 @@ export class Service implements RequestSink, StageExit, EventHandler {
     this.inTransit.delete(request);
     if (request.root.failed) return;
     if (tag === ENTER) {
-      if (request.stage < 0) this.enterSources(request);
-      else this.enter(this.stages[request.stage], request);
+      if (request.stage < 0) {
+        this.onEntry?.(request, this.sim.now);
+        this.enterSources(request);
+      } else this.enter(this.stages[request.stage], request);
     } else this.finish(request);
   }
 

@@ -41,6 +41,13 @@ export interface Observation {
   now: number;
   /** Requests that reached the service in each whole second, oldest first (the last `historySeconds`). */
   arrivalsPerSecond: number[];
+  /**
+   * Aligned with `arrivalsPerSecond`: the smallest remaining SLO budget (deadline − arrival at the
+   * first stage, seconds) of the requests that reached the first stage in each second, Infinity in a
+   * second without any; what a client that reports its uplink time lets a controller see (Sponge).
+   * Absent where the world does not know it (the testbed has no modelled uplink).
+   */
+  budgetPerSecond?: number[];
   deployments: DeploymentObservation[];
 }
 

@@ -2,6 +2,7 @@ import type { DeploymentSpec } from '../cluster/schema.js';
 import type { ScopedPolicy } from '../control/loop.js';
 import { InputError } from '../errors.js';
 import { createPolicy, policyTargets, type PolicyContext } from '../policies/schema.js';
+import { spongeFitOf } from '../profiles/registry.js';
 import { serviceTimeCapacity, serviceTimeTable } from '../profiles/service-time-source.js';
 import { loadPolicyModule } from './policy-module.js';
 import { specPolicies, type Spec } from './spec.js';
@@ -58,5 +59,11 @@ export function policyContext(metricWindowSeconds: number, facts: (name: string)
         if (incomplete !== undefined) throw new InputError(`policy on "${name}": its profile has no P99 or throughput at batch ${incomplete.batch} on ${incomplete.cores} cores (IPA reads both)`);
         return { deployment: name, accuracy: d.accuracy, points };
       }),
+    batchLatency: (name) => {
+      const d = facts(name);
+      if (d === undefined) throw new InputError(`policy on "${name}": no deployment "${name}" in this run`);
+      if (d.spec.profile === undefined) throw new InputError(`policy on "${name}": deployment "${name}" has no profile to fit l(b, c) to (give it a "profile")`);
+      return spongeFitOf(d.spec.profile, resolve);
+    },
   };
 }

@@ -7,12 +7,14 @@ import { infadapterEwma, infadapterLstm, ipaLstm, ipaReactive, loadLstmFile, shi
 import { modulePolicySchema } from './module.js';
 import { maxOverWindow } from './predictors/simple.js';
 import type { LoadPredictor } from './predictors/predictor.js';
+import { Sponge, spongeSchema } from './sponge.js';
+import type { SpongeLatency } from './sponge-decision.js';
 import { staticPolicySchema } from './static.js';
 import type { Policy } from '../control/types.js';
 import { Vpa, vpaSchema } from './vpa.js';
 
 /** Every policy a spec can name, told apart by `name`. */
-export const policySchema = z.discriminatedUnion('name', [staticPolicySchema, hpaSchema, vpaSchema, infadapterSchema, msPlusSchema, ipaSchema, modulePolicySchema]);
+export const policySchema = z.discriminatedUnion('name', [staticPolicySchema, hpaSchema, vpaSchema, infadapterSchema, msPlusSchema, ipaSchema, spongeSchema, modulePolicySchema]);
 
 export type PolicySpec = z.infer<typeof policySchema>;
 
@@ -26,6 +28,8 @@ export interface PolicyContext {
   variants(deployments: string[], capacitySloMs?: number): VariantInfo[];
   /** The variants behind these deployments with their profile tables (missing tables or accuracies are an InputError). */
   profiles(deployments: string[]): IpaVariant[];
+  /** Sponge's l(b, c) fitted to the deployment's profile (the named sponge profile, or any profile table). */
+  batchLatency(deployment: string): SpongeLatency;
 }
 
 /** InfAdapter's forecast: the shipped LSTM or a stand-in, each with the margin. */
@@ -52,6 +56,8 @@ export function createPolicy(spec: Exclude<PolicySpec, { name: 'module' }>, cont
       const predictor = spec.predictor === 'lstm' ? ipaLstm(loadLstmFile(shippedLstmPath('ipa-lstm')), { margin: spec.margin }) : ipaReactive({ margin: spec.margin });
       return new Ipa(spec, spec.stages.map((stage) => context.profiles(stage.deployments)), predictor);
     }
+    case 'sponge':
+      return new Sponge(spec, context.batchLatency(spec.deployment));
   }
 }
 

@@ -6,7 +6,7 @@ import { CsvTable } from './csv-table.js';
 import { readIpaFig2 } from './infadapter.js';
 import { ipaVideoStandin } from './ipa-standin.js';
 import { lognormalSampler, type LatencyModel } from './latency-model.js';
-import { fitSponge, readBatchCoreLatencies, spongeModel } from './sponge-model.js';
+import { fitSponge, readBatchCoreLatencies, spongeModel, type SpongeCoefficients } from './sponge-model.js';
 import { readProfileCsv, tableModel, type ProfilePoint } from './table-model.js';
 
 /** The profiles servesim ships, by name; their sources are in profiles/PROVENANCE.md. */
@@ -94,13 +94,24 @@ export function profileTable(ref: ProfileRef, resolve: (file: string) => string 
   return mine;
 }
 
+/** Sponge's l(b, c) fitted to the named sponge profile. */
+function namedSpongeFit(ref: ProfileRef): SpongeCoefficients {
+  if (ref.variant !== 'yolov5') throw new InputError(`profile "sponge" has the variant "yolov5" only, got "${ref.variant}"`);
+  return fitSponge(readBatchCoreLatencies(join(packageRoot, NAMED_PROFILES.sponge)));
+}
+
+/**
+ * Sponge's l(b, c) = γ·b/c + δ·b + ε/c + η for one variant: the named sponge profile's fit, or the
+ * same least-squares fit to any profile table's mean batch latencies (a profile `servesim profile` measured).
+ */
+export function spongeFitOf(ref: ProfileRef, resolve: (file: string) => string = (f) => f): SpongeCoefficients {
+  if (ref.name === 'sponge') return namedSpongeFit(ref);
+  return fitSponge(profileTable(ref, resolve).map((p) => ({ batch: p.batch, cores: p.cores, latency: p.mean })));
+}
+
 /** The latency model of one variant on one device; `resolve` turns a user's file name into a path. */
 export function loadLatencyModel(ref: ProfileRef, resolve: (file: string) => string = (f) => f): LatencyModel {
-  if (ref.name === 'sponge') {
-    if (ref.variant !== 'yolov5') throw new InputError(`profile "sponge" has the variant "yolov5" only, got "${ref.variant}"`);
-    const fit = fitSponge(readBatchCoreLatencies(join(packageRoot, NAMED_PROFILES.sponge)));
-    return spongeModel(fit, ref.cv);
-  }
+  if (ref.name === 'sponge') return spongeModel(namedSpongeFit(ref), ref.cv);
   const mine = profileTable(ref, resolve);
   const label = ref.name ?? ref.file;
   const model = { ...tableModel(mine, `profile "${label}" ${ref.variant}/${ref.device}`), accuracy: accuracies(ref.name).get(ref.variant) };

@@ -105,3 +105,31 @@ export function tradeoffChart(sweep: (PolicyAggregate & { weight: number })[], p
     ],
   } as TopLevelSpec;
 }
+
+/**
+ * Bars of several metrics per policy: one row of panels per metric (in `metrics`' order, each its
+ * own scale), one column per setting (in the order first seen), one bar per policy.
+ */
+export function metricBars(values: { column: string; policy: string; metric: string; value: number }[], metrics: string[], title: string, width: number): TopLevelSpec {
+  const policies = [...new Set(values.map((r) => r.policy))];
+  return {
+    title,
+    data: { values },
+    facet: {
+      row: { field: 'metric', type: 'nominal', title: null, sort: metrics },
+      column: { field: 'column', type: 'nominal', title: null, sort: [...new Set(values.map((r) => r.column))] },
+    },
+    spec: {
+      width,
+      height: 120,
+      mark: { type: 'bar' },
+      encoding: {
+        x: { field: 'policy', type: 'nominal', sort: policies, title: null },
+        // '~f': a panel where every value is 0 (no violations anywhere) reads 0, not 0.000000.
+        y: { field: 'value', type: 'quantitative', title: null, axis: { format: '~f' } },
+        color: { field: 'policy', type: 'nominal', sort: policies, legend: null },
+      },
+    },
+    resolve: { scale: { y: 'independent' } },
+  } as TopLevelSpec;
+}

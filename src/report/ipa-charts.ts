@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { nearestRankQuantileSorted } from '../metrics/quantile.js';
+import { metricBars } from './comparison-charts.js';
 
 /** One policy on one pattern, averaged over seeds. */
 export interface PatternAggregate {
@@ -14,31 +15,11 @@ export interface PatternAggregate {
 export function patternBars(rows: PatternAggregate[], title: string): TopLevelSpec {
   const metrics = ['end-to-end accuracy', 'cost (mean cores)', 'SLA violations (%)'];
   const values = rows.flatMap((r) => [
-    { workload: r.workload, policy: r.policy, metric: metrics[0], value: r.accuracy },
-    { workload: r.workload, policy: r.policy, metric: metrics[1], value: r.meanCores },
-    { workload: r.workload, policy: r.policy, metric: metrics[2], value: 100 * r.violationRate },
+    { column: r.workload, policy: r.policy, metric: metrics[0], value: r.accuracy },
+    { column: r.workload, policy: r.policy, metric: metrics[1], value: r.meanCores },
+    { column: r.workload, policy: r.policy, metric: metrics[2], value: 100 * r.violationRate },
   ]);
-  const policies = [...new Set(rows.map((r) => r.policy))];
-  return {
-    title,
-    data: { values },
-    facet: {
-      row: { field: 'metric', type: 'nominal', title: null, sort: metrics },
-      column: { field: 'workload', type: 'nominal', title: null, sort: [...new Set(rows.map((r) => r.workload))] },
-    },
-    spec: {
-      width: 150,
-      height: 120,
-      mark: { type: 'bar' },
-      encoding: {
-        x: { field: 'policy', type: 'nominal', sort: policies, title: null },
-        // '~f': a panel where every value is 0 (no violations anywhere) reads 0, not 0.000000.
-        y: { field: 'value', type: 'quantitative', title: null, axis: { format: '~f' } },
-        color: { field: 'policy', type: 'nominal', sort: policies, legend: null },
-      },
-    },
-    resolve: { scale: { y: 'independent' } },
-  } as TopLevelSpec;
+  return metricBars(values, metrics, title, 150);
 }
 
 /** Fig. 15: the CDF of end-to-end latency per policy (200 quantiles each), with the SLA. */

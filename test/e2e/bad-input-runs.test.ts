@@ -55,6 +55,11 @@ describe('runs that could never end are refused before they start', () => {
     refused(file, [`${file}: workload.arrivals.cv: expected ≤ 100`]);
   });
 
+  it('Sponge on a deployment whose service times are no profile (nothing to fit l(b, c) to)', () => {
+    const file = writeSpec(spec({ policy: { name: 'sponge', deployment: 'svc' } }));
+    refused(file, [`${file}: policy on "svc": deployment "svc" has no profile to fit l(b, c) to`]);
+  });
+
   it('a drain with no pod that could ever serve: 0 replicas and no policy', () => {
     const file = writeSpec(spec({ drain: true, deployments: [svc({ replicas: 0 })] }));
     refused(file, [`${file}: deployments[0].replicas: 0, and no policy adds pods to "svc": with drain`]);

@@ -131,7 +131,7 @@ describe('bad input: exit 2, one line naming what is wrong, no summary.json', ()
     ['a string rate', { ...small, workload: { arrivals: { process: 'poisson', rate: 'fast' } } }, 'SPEC: workload.arrivals.rate: expected number, got "fast"'],
     ['a bad schedule', { ...small, workload: { arrivals: { process: 'poisson', rate: [[0, 5], [0, 6]] } } }, 'SPEC: workload.arrivals.rate: schedule times must increase'],
     ['an unknown target', { ...small, workload: { ...small.workload, target: 'nope' } }, 'SPEC: workload.target: expected one of "svc", got "nope"'],
-    ['an unknown policy', { ...small, policy: { name: 'magic' } }, 'SPEC: policy.name: expected one of "static", "hpa", "vpa", "infadapter", "ms+", "ipa", "module", got "magic"'],
+    ['an unknown policy', { ...small, policy: { name: 'magic' } }, 'SPEC: policy.name: expected one of "static", "hpa", "vpa", "infadapter", "ms+", "ipa", "sponge", "module", got "magic"'],
   ])('%s', (_name, spec, message) => {
     expect(bad(spec)).toBe(`servesim: ${message}`);
   });

@@ -43,6 +43,13 @@ describe('golden results', () => {
     expect(csv(join(out, 'ablation.csv'))).toEqual(ablation);
   });
 
+  it('reproduce sponge --quick gives the committed seed-1 rows at 20 requests/s', () => {
+    const out = tempDir();
+    ok(servesim('reproduce', 'sponge', '--quick', '--quiet', '--out', out));
+    const committed = csv('results/paper/sponge/table.csv').filter((r) => r.seed === '1' && r.rate_rps === '20');
+    expect(csv(join(out, 'table.csv'))).toEqual(committed);
+  });
+
   it('reproduce biathlon --quick gives the committed rows (measured times aside)', () => {
     const out = tempDir();
     const pipelines = ['trip-fare', 'tick-price'];
