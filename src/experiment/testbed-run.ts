@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import { median } from 'simple-statistics';
 import { resolve as resolvePath } from 'node:path';
 import type { DeploymentSpec, StageSpec } from '../cluster/schema.js';
 import { stageAccuracyTerms } from '../cluster/service.js';
@@ -47,6 +48,10 @@ export interface TestbedReport {
   serverStartsDeferred: number;
   /** Replicas asked for past the cap, never started. */
   replicasRefused: number;
+  /** Servers resized in place, and the median and longest time one took to switch (ms; null without any). */
+  inPlaceResizes: number;
+  resizeMedianMs: number | null;
+  resizeMaxMs: number | null;
 }
 
 export type TestbedSummary = Summary & { testbed: TestbedReport };
@@ -212,6 +217,7 @@ export async function testbedRun(
     const control = { policy: policyLabel(policies), reconfigurations: loop.reconfigurations, solveSeconds: solveSeconds.length > 0 ? solveSeconds : undefined };
     const { summary, rows } = summarizeReal(spec, responses, records, pipeline.product, control, (performance.now() - wallStart) / 1000);
     const verdict = failureVerdict(summary.requests, summary.dropped, maxFailedShare);
+    const resizeMs = deployments.flatMap((d) => d.resizeMs);
     const testbed: TestbedReport = {
       failedShare: Number(verdict.failedShare.toFixed(6)),
       maxFailedShare,
@@ -220,6 +226,9 @@ export async function testbedRun(
       serverRestarts: deployments.reduce((sum, d) => sum + d.restarts, 0),
       serverStartsDeferred: slots.deferred,
       replicasRefused: deployments.reduce((sum, d) => sum + d.refused, 0),
+      inPlaceResizes: resizeMs.length,
+      resizeMedianMs: resizeMs.length === 0 ? null : Number(median(resizeMs).toFixed(3)),
+      resizeMaxMs: resizeMs.length === 0 ? null : Number(Math.max(...resizeMs).toFixed(3)),
     };
     return { summary: { ...summary, testbed }, rows, latenciesMs };
   } finally {

@@ -69,6 +69,8 @@ interface RealPod {
   outstanding: number;
   /** The latest sample; usage is null where /proc could not be read. */
   sample: { usage: number | null; rps: number; time: number; window: number; cpu: number; served: number } | null;
+  /** The CPU a one-core server is pinned to (its turn round the CPUs, from the last). */
+  pinnedCpu: number;
 }
 
 const isServing = (pod: RealPod) => pod.server !== null && !pod.terminating;
@@ -99,6 +101,12 @@ export class RealDeployment {
   refused = 0;
   /** Why the latest server failed to start, if one did. */
   lastStartError: Error | null = null;
+  /**
+   * Milliseconds from each in-place resize asked to its server running on the new cores: the
+   * control request, the switch of session (made and warmed up the first time a thread count is
+   * asked for) and the re-pinning of its threads.
+   */
+  readonly resizeMs: number[] = [];
   private turn = 0;
   private desired = 0;
   private cores: number;
@@ -183,6 +191,7 @@ export class RealDeployment {
       served: 0,
       outstanding: 0,
       sample: null,
+      pinnedCpu: 0,
     };
     this.pods.push(pod);
     this.slots.acquire(() => {
@@ -196,11 +205,13 @@ export class RealDeployment {
   /** Starts the pod's server process (again, after a crash). */
   private launch(pod: RealPod): void {
     const turn = this.pinTurn?.() ?? pod.id;
-    const cpus = pod.cores === 1 ? String(this.cpuCount - 1 - (turn % this.cpuCount)) : undefined;
+    pod.pinnedCpu = this.cpuCount - 1 - (turn % this.cpuCount);
+    const cpus = pod.cores === 1 ? String(pod.pinnedCpu) : undefined;
     // A restarted server takes the batching in force now, which running servers were given too.
     const { maxBatch, maxWaitMs } = this.server;
     pod.batching = { maxBatch, maxWaitMs };
     pod.launching = true;
+    const launchedCores = pod.cores;
     const started = startServer({ ...pod.template, maxBatch, maxWaitMs, cores: pod.cores, cpus }).then(
       (server) => {
         pod.launching = false;
@@ -208,8 +219,9 @@ export class RealDeployment {
         pod.server = server;
         pod.readyTime = this.now();
         pod.readyCpu = cpuSeconds(server.pid);
-        // A batching change made while it was starting reaches it now.
+        // A batching change, or an in-place resize, made while it was starting reaches it now.
         void this.applyBatching(pod);
+        if (pod.cores !== launchedCores) this.resizeInPlace(pod);
         // A server that dies on its own is restarted in its pod, as the kubelet restarts a crashed
         // container; the requests it held fail at the load generator and are counted as dropped.
         void server.exited.then(() => {
@@ -338,10 +350,28 @@ export class RealDeployment {
     this.retireOutdated();
   }
 
-  resize(cores: number, strategy: 'recreate' | 'rolling'): void {
+  resize(cores: number, strategy: 'recreate' | 'rolling' | 'in-place'): void {
     if (cores === this.cores) return;
     this.cores = cores;
-    this.rollOut(strategy);
+    if (strategy !== 'in-place') return this.rollOut(strategy);
+    // In place: each running server switches to `cores` threads without a restart (a starting one
+    // starts on them), and its threads are re-pinned: to its own CPU at one core, else to all.
+    for (const pod of this.pods) {
+      if (pod.terminating) continue;
+      pod.cores = cores;
+      this.resizeInPlace(pod);
+    }
+  }
+
+  /** Switches a running server to its pod's cores; a server that dies meanwhile is restarted on them. */
+  private resizeInPlace(pod: RealPod): void {
+    if (pod.server === null) return;
+    const cpus = pod.cores === 1 ? String(pod.pinnedCpu) : `0-${this.cpuCount - 1}`;
+    const asked = performance.now();
+    void pod.server.setCores(pod.cores, cpus).then(
+      () => this.resizeMs.push(performance.now() - asked),
+      () => {},
+    );
   }
 
   /** Servers of another model variant (its file and input size) replace the running ones. */

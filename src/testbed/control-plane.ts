@@ -11,9 +11,10 @@ export type ModelFor = (variant: string) => Pick<ServerTemplate, 'model' | 'imag
  * The real testbed as a controller sees it and acts on it: the peer of the simulated cluster's
  * control plane. Observations come from the servers (CPU from /proc, sampled as metrics-server
  * samples, on the same grid) and from the requests the load generator sent; actions are carried
- * out on server processes. Where the real world cannot do what the simulator does, the nearest
- * real action stands in: a resize "in place" is a rolling update (a session's threads are fixed at
- * start-up) and resizing one pod is evicting it (its replacement takes the template's cores).
+ * out on server processes. A resize in place switches each running server to a session with the
+ * new thread count and re-pins its threads, without a restart. Where the real world cannot do what
+ * the simulator does, the nearest real action stands in: resizing one pod is evicting it (its
+ * replacement takes the template's cores).
  */
 export class RealControlPlane implements ControlPlane {
   private readonly arrivals = new ArrivalHistory();
@@ -65,7 +66,7 @@ export class RealControlPlane implements ControlPlane {
         return true;
       case 'resize':
         if (action.cores === current.coresPerReplica) return false;
-        d.resize(action.cores, action.strategy === 'recreate' ? 'recreate' : 'rolling');
+        d.resize(action.cores, action.strategy);
         return true;
       case 'replace':
         if (action.variant === current.variant) return false;

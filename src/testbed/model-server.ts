@@ -9,6 +9,8 @@
  * inference; `GET /stats` reports what it served, rejected and abandoned.
  * `POST /batching?maxBatch=N&maxWaitMs=M` changes the batching of the running server (the
  * testbed's `batch` action): it applies from the next dispatch on, as the simulated batcher's does.
+ * `POST /cores?n=C` resizes it in place: the next batch runs on C intra-op threads (the batch in
+ * service finishes on its own); the reply carries the time the switch took (`resizeMs`).
  *
  * Its stdin is its lifeline: the process that started it holds the other end of the pipe, and
  * when that end closes — the parent exited, crashed or was killed, even by SIGKILL, which no
@@ -46,7 +48,7 @@ let waitMs = Number(maxWaitMs);
 const maxQueue = maxQueueArg === undefined ? DEFAULT_MAX_QUEUE : Number(maxQueueArg);
 
 const loadStart = performance.now();
-let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
+type Session = Awaited<ReturnType<typeof ort.InferenceSession.create>>;
 const inputs = new Map<number, InstanceType<typeof ort.Tensor>>();
 const inputOf = (batch: number) => {
   let tensor = inputs.get(batch);
@@ -56,14 +58,26 @@ const inputOf = (batch: number) => {
   }
   return tensor;
 };
+/**
+ * One session per thread count: a session's intra-op threads are fixed when it is created, so an
+ * in-place resize switches to a session with the new count (made and warmed up the first time).
+ */
+const sessions = new Map<number, Promise<Session>>();
+const sessionFor = (threads: number): Promise<Session> => {
+  let made = sessions.get(threads);
+  if (made === undefined) {
+    made = ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' }).then(async (created) => {
+      await created.run({ input: inputOf(1) }); // warm-up
+      return created;
+    });
+    sessions.set(threads, made);
+    made.catch(() => sessions.delete(threads));
+  }
+  return made;
+};
+let session: Session;
 try {
-  session = await ort.InferenceSession.create(model, {
-    intraOpNumThreads: Number(cores),
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  });
-  await session.run({ input: inputOf(1) }); // warm-up
+  session = await sessionFor(Number(cores));
 } catch (error) {
   const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
   process.stderr.write(`model-server: cannot load ${model}: ${reason}\n`);
@@ -167,12 +181,26 @@ function setBatching(params: URLSearchParams, response: ServerResponse): void {
   response.end(JSON.stringify({ maxBatch: batchLimit, maxWaitMs: waitMs }));
 }
 
+/** An in-place resize: the next batch runs on `n` threads; the reply says how long the switch took. */
+async function setCores(params: URLSearchParams, response: ServerResponse): Promise<void> {
+  const threads = Number(params.get('n'));
+  if (!Number.isInteger(threads) || threads < 1) return fail(response, 400, 'expected n >= 1 (threads)');
+  const start = performance.now();
+  try {
+    session = await sessionFor(threads);
+  } catch (error) {
+    return fail(response, 500, error instanceof Error ? error.message : String(error));
+  }
+  response.end(JSON.stringify({ cores: threads, resizeMs: performance.now() - start }));
+}
+
 const server = createServer((request: IncomingMessage, response: ServerResponse) => {
   request.resume();
   request.on('end', () => {
     if (request.url === '/ping') return response.end('{}');
     if (request.url === '/stats') return response.end(JSON.stringify({ ...counts, queued: queue.length }));
     if (request.url?.startsWith('/batching')) return setBatching(new URL(request.url, 'http://127.0.0.1').searchParams, response);
+    if (request.url?.startsWith('/cores')) return void setCores(new URL(request.url, 'http://127.0.0.1').searchParams, response);
     enqueue(response);
   });
 });

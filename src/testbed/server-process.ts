@@ -30,6 +30,11 @@ export interface RunningServer {
   stop(graceSeconds?: number): Promise<void>;
   /** Changes the running server's batching through its loopback `/batching` endpoint. */
   setBatching(maxBatch: number, maxWaitMs: number): Promise<void>;
+  /**
+   * Resizes the running server in place (its `/cores` endpoint: the next batch runs on `cores`
+   * threads) and re-pins its threads to `cpus`; settles once both are done.
+   */
+  setCores(cores: number, cpus: string): Promise<void>;
 }
 
 /** The model file cannot be loaded: bad input, reported as one line naming the file. */
@@ -50,19 +55,37 @@ export const STOP_GRACE_SECONDS = 3;
 /** The model server's exit status for a model it cannot load (model-server.ts). */
 const EXIT_BAD_MODEL = 2;
 
-function postBatching(port: number, maxBatch: number, maxWaitMs: number): Promise<void> {
+/** POSTs to one of the server's loopback control endpoints; resolves with its JSON reply. */
+function postControl(port: number, path: string): Promise<Record<string, unknown>> {
+  const name = path.split('?')[0];
   return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path: `/batching?maxBatch=${maxBatch}&maxWaitMs=${maxWaitMs}`, method: 'POST', timeout: CONTROL_TIMEOUT_SECONDS * 1000 },
-      (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`model server on port ${port}: /batching answered ${res.statusCode}`))));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`model server on port ${port}: /batching timed out`)));
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', timeout: CONTROL_TIMEOUT_SECONDS * 1000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`model server on port ${port}: ${name} answered ${res.statusCode}`));
+        try {
+          resolve(JSON.parse(body) as Record<string, unknown>);
+        } catch {
+          reject(new Error(`model server on port ${port}: ${name} answered no JSON`));
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`model server on port ${port}: ${name} timed out`)));
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** Re-pins every thread of a running process (taskset -a -p), where taskset exists. */
+function repin(pid: number, cpus: string): Promise<void> {
+  if (!hasTaskset()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const child = spawn('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
   });
 }
 
@@ -135,7 +158,11 @@ export function startServer(options: ServerOptions, readyTimeoutSeconds = 60): P
         loadMs: Number(match[2]),
         pid: child.pid as number,
         stop: (graceSeconds = STOP_GRACE_SECONDS) => terminate(child, graceSeconds),
-        setBatching: (maxBatch, maxWaitMs) => postBatching(port, maxBatch, maxWaitMs),
+        setBatching: (maxBatch, maxWaitMs) => postControl(port, `/batching?maxBatch=${maxBatch}&maxWaitMs=${maxWaitMs}`).then(() => {}),
+        setCores: async (cores, cpus) => {
+          await postControl(port, `/cores?n=${cores}`);
+          await repin(child.pid as number, cpus);
+        },
       });
     });
   });

@@ -281,6 +281,46 @@ describe('several variant deployments on real servers', () => {
   }, 30_000);
 });
 
+describe('in-place resize on a real server', () => {
+  it('switches a running server to 2 threads and back under load: no restart, no failed request, the switch timed', async () => {
+    const { execSync } = await import('node:child_process');
+    const { existsSync } = await import('node:fs');
+    if (!existsSync('dist/model-server.js')) execSync('node scripts/build.mjs');
+    const { RealDeployment } = await import('../../src/testbed/actuator.js');
+    const { RealStage } = await import('../../src/testbed/real-stage.js');
+    const { RealControlPlane, TimerClock } = await import('../../src/testbed/control-plane.js');
+    const { replay } = await import('../../src/testbed/load-generator.js');
+    const dir = tempDir('servesim-resize-');
+    const path = join(dir, `${TINY_VARIANT.name}.onnx`);
+    writeFileSync(path, buildCnn(TINY_VARIANT));
+    const start = performance.now();
+    const now = () => (performance.now() - start) / 1000;
+    const d = new RealDeployment('tiny', { model: path, imageSize: TINY_VARIANT.imageSize, maxBatch: 1, maxWaitMs: 0 }, 1, now, 2, { variant: 'cnn-tiny' });
+    const plane = new RealControlPlane(new TimerClock(now), [new RealStage('s', [d], 'weighted-round-robin', undefined, () => 0.5)], () => ({ model: path, imageSize: TINY_VARIANT.imageSize }));
+    try {
+      d.scaleTo(1);
+      await d.settled();
+      const pod = d.observe().pods[0];
+      // 3 s at 150 requests/s: 2 threads at 1 s, back to 1 at 2 s.
+      const times = Array.from({ length: 450 }, (_, i) => i / 150);
+      const at = (t: number, cores: number) => setTimeout(() => plane.apply({ kind: 'resize', deployment: 'tiny', cores, strategy: 'in-place' }), t * 1000);
+      const timers = [at(1, 2), at(2, 1)];
+      const responses = await replay(() => d.pick(), '/infer', times, 10, (r) => d.finished(r.port, r.ok));
+      timers.forEach(clearTimeout);
+      expect(responses.filter((r) => !r.ok)).toEqual([]);
+      expect(new Set(responses.map((r) => r.port)).size).toBe(1);
+      expect(d.restarts).toBe(0);
+      expect(d.observe().pods.map((p) => p.id)).toEqual([pod.id]);
+      expect(d.observe().coresPerReplica).toBe(1);
+      expect(d.resizeMs).toHaveLength(2);
+      for (const ms of d.resizeMs) expect(ms).toBeGreaterThan(0);
+    } finally {
+      await d.stopAll();
+    }
+    expect(execSync('ps -eo args').toString().split('\n').filter((l) => l.includes('model-server.js') && l.includes(dir))).toEqual([]);
+  }, 30_000);
+});
+
 describe('robustness', () => {
   it('a server killed mid-run is restarted, and stopping leaves no process behind', async () => {
     const { execSync } = await import('node:child_process');
