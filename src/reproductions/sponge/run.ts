@@ -7,7 +7,7 @@ import type { Summary } from '../../experiment/summary.js';
 import type { ServiceWindowRow } from '../../metrics/run-metrics.js';
 import { packageRoot } from '../../paths.js';
 import type { ReproductionContext } from '../reproduction.js';
-import { atSetting, policySpecs, SETTINGS, type Setting } from './specs.js';
+import { atSetting, onTwitter, policySpecs, SETTINGS, type Setting } from './specs.js';
 
 export interface SpongeOptions {
   seeds: string;
@@ -27,11 +27,14 @@ export interface SpongeResult {
   seedCount: number;
   settings: Setting[];
   runs: SpongeRun[];
+  /** Every policy on the Twitter segment (rateRps NaN), every image size and seed; empty with --quick. */
+  twitter: SpongeRun[];
   wallSeconds: number;
 }
 
 async function runOne(spec: SpecInput, setting: Setting, policy: string, seed: number, onProgress: (fraction: number) => void): Promise<SpongeRun> {
-  const validated = validateSpec(spec, `${policy} at ${setting.rateRps} requests/s, ${setting.imageKB} KB (seed ${seed})`);
+  const where = Number.isNaN(setting.rateRps) ? 'the Twitter segment' : `${setting.rateRps} requests/s`;
+  const validated = validateSpec(spec, `${policy} on ${where}, ${setting.imageKB} KB (seed ${seed})`);
   const rows: ServiceWindowRow[] = [];
   const latencies: number[] = [];
   const summary = await runSpec(validated, {
@@ -46,8 +49,8 @@ async function runOne(spec: SpecInput, setting: Setting, policy: string, seed: n
 }
 
 /**
- * Every policy on the identical arrivals and uplink of each setting and seed. With --quick: 20
- * requests/s only, one seed.
+ * Every policy on the identical arrivals and uplink of each setting and seed, then on the Twitter
+ * segment. With --quick: 20 requests/s only, one seed, no Twitter runs.
  */
 export async function runSponge({ options, quick, onProgress }: ReproductionContext<SpongeOptions>): Promise<SpongeResult> {
   const started = performance.now();
@@ -55,16 +58,30 @@ export async function runSponge({ options, quick, onProgress }: ReproductionCont
   if (!Number.isInteger(seedCount) || seedCount < 1) throw new InputError(`--seeds: expected a positive integer, got "${options.seeds}"`);
   const settings = quick ? SETTINGS.filter((s) => s.rateRps === 20) : SETTINGS;
   const specs = policySpecs();
-  const total = seedCount * settings.length * specs.length;
+  const imageSizes = [...new Set(SETTINGS.map((s) => s.imageKB))];
+  const total = seedCount * specs.length * (settings.length + (quick ? 0 : imageSizes.length));
+  let done = 0;
+  const step = (fraction: number) => onProgress((done + fraction) / total);
   const runs: SpongeRun[] = [];
+  const twitter: SpongeRun[] = [];
   for (let seed = 1; seed <= seedCount; seed++) {
     for (const setting of settings) {
       for (const spec of specs) {
-        const done = runs.length;
-        runs.push(await runOne(atSetting(spec, setting, seed), setting, spec.name, seed, (fraction) => onProgress((done + fraction) / total)));
+        runs.push(await runOne(atSetting(spec, setting, seed), setting, spec.name, seed, step));
+        done++;
+      }
+    }
+  }
+  if (!quick) {
+    for (let seed = 1; seed <= seedCount; seed++) {
+      for (const imageKB of imageSizes) {
+        for (const spec of specs) {
+          twitter.push(await runOne(onTwitter(spec, imageKB, seed), { rateRps: NaN, imageKB }, spec.name, seed, step));
+          done++;
+        }
       }
     }
   }
   onProgress(1);
-  return { seedCount, settings, runs, wallSeconds: (performance.now() - started) / 1000 };
+  return { seedCount, settings, runs, twitter, wallSeconds: (performance.now() - started) / 1000 };
 }

@@ -34,3 +34,20 @@ export function atSetting(spec: SpecInput, setting: Setting, seed: number): Spec
     network: { upload: { sizeKB: setting.imageKB } },
   }) as SpecInput;
 }
+
+/**
+ * Beyond the authors' runs (their Twitter configs are commented out): 10 minutes of the Twitter
+ * trace around the burst of InfAdapter's segment (seconds 1,301,400–1,302,000), scaled by 0.1 to
+ * Sponge's rates (about 5 requests/s, then 20–27), Poisson within each second.
+ */
+export const TWITTER = { file: 'traces/twitter_2021_08/twitter_per_second.csv', start: 1301400, duration: 600, scale: 0.1 };
+
+/** A policy's spec on the Twitter segment with one image size and seed. */
+export function onTwitter(spec: SpecInput, imageKB: number, seed: number): SpecInput {
+  return mergeOverride(spec, {
+    seed,
+    name: `${spec.name}-twitter-${imageKB}kb-seed${seed}`,
+    workload: { arrivals: { process: 'poisson-within-second', rate: null }, trace: TWITTER },
+    network: { upload: { sizeKB: imageKB } },
+  }) as SpecInput;
+}
