@@ -123,7 +123,7 @@ export async function profileCommand(flags: {
  * `--max-failed-share` of its requests: its figures would compare the simulator with a broken run.
  */
 export async function validateCommand(flags: { quick?: boolean; models: string; out: string; seed: string; maxFailedShare: string; quiet?: boolean }): Promise<void> {
-  const { validateAutoscaling, validateConfig, validateInfAdapter, validationCells, VALIDATION_HEADER } = await import('../experiment/validate.js');
+  const { validateAutoscaling, validateConfig, validateInfAdapter, validateSponge, validationCells, VALIDATION_HEADER } = await import('../experiment/validate.js');
   const seed = parseSeed(flags.seed);
   const maxFailedShare = parseShare('--max-failed-share', flags.maxFailedShare);
   const small = CNN_VARIANTS.find((v) => v.name === 'cnn-s') as CnnVariant;
@@ -155,6 +155,11 @@ export async function validateCommand(flags: { quick?: boolean; models: string; 
       rows.push(...variants.rows);
       latencies.push(variants.latencies);
       real.push(variants.real);
+      activity?.update('Sponge resizing cnn-m in place under steps of load, images over a 4G uplink (60 s, real and simulated)');
+      const inPlace = await validateSponge(flags.models, seed);
+      rows.push(...inPlace.rows);
+      latencies.push(inPlace.latencies);
+      real.push(inPlace.real);
     }
     rows.push(...autoscaling.rows);
     activity?.stop();

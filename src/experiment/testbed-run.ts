@@ -17,6 +17,7 @@ import { RealStage } from '../testbed/real-stage.js';
 import { DEFAULT_MAX_SERVERS, ServerSlots } from '../testbed/server-slots.js';
 import type { ArrivalProcess } from '../workload/arrivals.js';
 import { openArrivals } from '../workload/workload.js';
+import { BandwidthLog } from '../profiles/bandwidth-log.js';
 import { createPolicies, policyContext, policyLabel } from './policies.js';
 import { summarizeReal, type CapacitySample } from './real-metrics.js';
 import type { Spec } from './spec.js';
@@ -128,6 +129,9 @@ export async function testbedRun(
   for (const d of specs) modelFor(d.profile?.variant as string);
   const streams = new RandomStreams(spec.seed);
   const arrivals = openArrivals(spec.workload, streams, spec.workload.trace && resolve(spec.workload.trace.file));
+  // Read before any server starts: a bad bandwidth log is bad input, not a failed run.
+  const upload = spec.network?.upload;
+  const bandwidth = upload === undefined ? null : new BandwidthLog(resolve(upload.bandwidthLog));
 
   const facts = (name: string) => {
     const d = specs.find((x) => x.name === name);
@@ -198,8 +202,19 @@ export async function testbedRun(
     const finished = (r: Response) => {
       if (r.deployment !== undefined) byName.get(r.deployment)?.finished(r.port, r.ok);
     };
+    // The client's upload over the spec's bandwidth log, as the simulator's network models it: the
+    // request reaches the first stage that much later, with that much less of its SLO left.
+    const slo = spec.workload.slo ?? Infinity;
+    const uploadSeconds =
+      bandwidth === null || upload === undefined
+        ? undefined
+        : (sent: number) => {
+            const seconds = bandwidth.uploadSeconds(upload.sizeKB, sent);
+            plane.recordBudget(sent + seconds, slo - seconds);
+            return seconds;
+          };
     // A failure in the control loop is reported once the replay ends (its requests are bounded by the spec's duration and the timeout).
-    const responses = await replay(pick, '/infer', arrivalTimes(arrivals, duration), TIMEOUT_SECONDS, finished, { hops: stages.length });
+    const responses = await replay(pick, '/infer', arrivalTimes(arrivals, duration), TIMEOUT_SECONDS, finished, { hops: stages.length, uploadSeconds });
     clock.stop();
     if (clock.failure !== null) throw clock.failure;
     for (const d of deployments) {

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { max, mean, min } from 'simple-statistics';
 import { RandomStreams } from '../engine/random.js';
 import { validateSpec } from './load-spec.js';
@@ -224,41 +224,57 @@ async function validateAutoscalingIn(folder: string, variant: CnnVariant, models
 /** The example spec InfAdapter's validation runs: three testbed variants behind one stage. */
 export const INFADAPTER_TESTBED_SPEC = 'experiments/testbed/infadapter-cnn.json';
 
+/** The example spec Sponge's validation runs: one server resized in place, requests uploaded over the bus log. */
+export const SPONGE_TESTBED_SPEC = 'experiments/testbed/sponge-cnn.json';
+
+type Validated = { rows: ValidationRow[]; latencies: LatencySamples; real: RealRequests };
+
 /**
  * The multi-variant configuration: InfAdapter choosing among cnn-s, cnn-m and cnn-l (and their
  * cores) through a Twitter burst, run for real and simulated with the same spec, both from a
  * profile of the three models at 1 and 2 cores taken in the same run, with its capacity data.
  * Compares SLO violations, mean cores, accuracy and latency.
  */
-export function validateInfAdapter(modelsDir: string, seed: number): Promise<{ rows: ValidationRow[]; latencies: LatencySamples; real: RealRequests }> {
-  return withTemporaryFolder(WORK_FOLDER_PREFIX, (folder) => validateInfAdapterIn(folder, modelsDir, seed));
+export function validateInfAdapter(modelsDir: string, seed: number): Promise<Validated> {
+  return withTemporaryFolder(WORK_FOLDER_PREFIX, (folder) => validateTestbedSpec(folder, INFADAPTER_TESTBED_SPEC, 'infadapter-cnn-burst', [1], modelsDir, seed));
 }
 
-async function validateInfAdapterIn(folder: string, modelsDir: string, seed: number): Promise<{ rows: ValidationRow[]; latencies: LatencySamples; real: RealRequests }> {
-  const input = JSON.parse(readFileSync(join(packageRoot, INFADAPTER_TESTBED_SPEC), 'utf8')) as SpecInput;
-  const variants = input.deployments.map((d) => testbedVariant(d.profile?.variant) as CnnVariant);
+/**
+ * The in-place configuration: Sponge resizing one cnn-m server between 1 and 2 cores as the load
+ * steps, each request uploaded over the 4G bus log first, for real and simulated from a profile of
+ * batches 1–8 at 1 and 2 cores taken in the same run. Compares SLO violations, mean cores and latency.
+ */
+export function validateSponge(modelsDir: string, seed: number): Promise<Validated> {
+  return withTemporaryFolder(WORK_FOLDER_PREFIX, (folder) => validateTestbedSpec(folder, SPONGE_TESTBED_SPEC, 'sponge-cnn-steps', [1, 2, 4, 8], modelsDir, seed));
+}
+
+/** One example testbed spec, for real and simulated, with the profile (and capacity data) its policy reads measured now. */
+async function validateTestbedSpec(folder: string, specFile: string, name: string, batches: number[], modelsDir: string, seed: number): Promise<Validated> {
+  const input = JSON.parse(readFileSync(join(packageRoot, specFile), 'utf8')) as SpecInput;
+  const variants = [...new Set(input.deployments.map((d) => testbedVariant(d.profile?.variant) as CnnVariant))];
   const points = await profileModels(
     variants.map((variant) => ({ variant, path: checkedModel(variant, modelsDir) })),
-    { batches: [1], cores: [1, 2], runs: 100, warmup: 10 },
+    { batches, cores: [1, 2], runs: 100, warmup: 10 },
   );
   const profile = join(folder, 'profile.csv');
   writeFileSync(profile, formatProfileCsv(points));
   input.seed = seed;
   input.deployments = input.deployments.map((d) => ({ ...d, profile: { ...(d.profile as { variant: string }), file: profile } }));
-  input.workload.trace = { ...(input.workload.trace as NonNullable<SpecInput['workload']['trace']>), file: join(packageRoot, 'traces/twitter_2021_08/twitter_per_second.csv') };
-  const spec = validateSpec(input, INFADAPTER_TESTBED_SPEC);
+  const spec = validateSpec(input, specFile);
   // The profile's capacity data at the SLOs the spec's policies fit their capacity lines to, as `servesim profile` writes it.
   const capacitySlosMs = [...new Set(specPolicies(spec).flatMap((p) => ('capacitySloMs' in p ? [p.capacitySloMs] : [])))];
-  await writeProfileCapacity(profile, capacitySlosMs, { seed });
-  const real = await testbedRun(spec, modelsDir, (f) => f);
+  if (capacitySlosMs.length > 0) await writeProfileCapacity(profile, capacitySlosMs, { seed });
+  // The spec's other files (trace, bandwidth log) are the package's.
+  const resolve = (file: string) => resolvePath(packageRoot, file);
+  const real = await testbedRun(spec, modelsDir, resolve);
   const simulated: number[] = [];
-  const sim = await runSpec(spec, { requestLog: (r, _w, status, end) => status === 'completed' && simulated.push((end - r.arrivalTime) * 1000) });
-  const name = 'infadapter-cnn-burst';
+  const sim = await runSpec(spec, { resolve, requestLog: (r, _w, status, end) => status === 'completed' && simulated.push((end - r.arrivalTime) * 1000) });
+  const accuracy = sim.accuracy === null ? [] : [row(name, 'accuracy', sim.accuracy, real.summary.accuracy ?? NaN)];
   return {
     rows: [
       row(name, 'slo_violation_rate', sim.sloViolationRate ?? NaN, real.summary.sloViolationRate ?? NaN),
       row(name, 'mean_cores', sim.meanCores, real.summary.meanCores),
-      row(name, 'accuracy', sim.accuracy ?? NaN, real.summary.accuracy ?? NaN),
+      ...accuracy,
       row(name, 'p50_ms', sim.latencyMs.p50 ?? NaN, real.summary.latencyMs.p50 ?? NaN),
       row(name, 'p99_ms', sim.latencyMs.p99 ?? NaN, real.summary.latencyMs.p99 ?? NaN),
     ],

@@ -18,6 +18,8 @@ export type ModelFor = (variant: string) => Pick<ServerTemplate, 'model' | 'imag
  */
 export class RealControlPlane implements ControlPlane {
   private readonly arrivals = new ArrivalHistory();
+  /** The smallest remaining budget per second, where the run models the client's upload (else absent from observations). */
+  private budgets: ArrivalHistory | null = null;
   private readonly byName: Map<string, RealDeployment>;
 
   private readonly deployments: RealDeployment[];
@@ -46,8 +48,16 @@ export class RealControlPlane implements ControlPlane {
     this.arrivals.record(Math.max(0, Math.floor(this.clock.now())));
   }
 
+  /** A request reaches the first stage at `at` (after its upload) with `remaining` seconds of its SLO left. */
+  recordBudget(at: number, remaining: number): void {
+    this.budgets ??= new ArrivalHistory(true);
+    this.budgets.record(Math.max(0, Math.floor(at)), remaining);
+  }
+
   observe(now: number): Observation {
-    return { now, arrivalsPerSecond: this.arrivals.history(Math.max(0, Math.floor(now))), deployments: this.deployments.map((d) => d.observe()) };
+    const ended = Math.max(0, Math.floor(now));
+    const budgets = this.budgets === null ? {} : { budgetPerSecond: this.budgets.history(ended) };
+    return { now, arrivalsPerSecond: this.arrivals.history(ended), ...budgets, deployments: this.deployments.map((d) => d.observe()) };
   }
 
   apply(action: Action): boolean {

@@ -75,7 +75,9 @@ function parseReply(body: string): { serviceMs?: number; waitMs?: number; batch?
  * out, a status other than 200, a malformed reply) is a response with `ok: false`, never a throw.
  * Responses come back in the order they were sent. With `hops` > 1 this process is the pipeline's
  * router: a request's reply from one stage is sent on at once to the next (`target(hop)`), and its
- * timeout covers every hop; `onReply` hears of each hop.
+ * timeout covers every hop; `onReply` hears of each hop. With `uploadSeconds`, each request first
+ * uploads its payload for that long from its send time (a client's uplink, as the simulator's
+ * network upload): its latency and timeout run from the send.
  */
 export async function replay(
   target: number | Pick,
@@ -83,7 +85,7 @@ export async function replay(
   times: Iterable<number>,
   timeoutSeconds: number,
   onReply?: (response: Response) => void,
-  options: { maxSocketsPerServer?: number; hops?: number } = {},
+  options: { maxSocketsPerServer?: number; hops?: number; uploadSeconds?: (sent: number) => number } = {},
 ): Promise<Response[]> {
   const pick: Pick = typeof target === 'number' ? () => target : target;
   const hops = options.hops ?? 1;
@@ -115,12 +117,11 @@ export async function replay(
     if (allSent && outstanding === 0) finish();
   };
 
-  const send = (index: number, hop: number, deadlineAt: number, done: Response[]) => {
-    const sent = now();
+  /** Sends hop `hop` of request `index` now; its response's `sent` is `sent` (the first hop's: when the client began, before its upload). */
+  const send = (index: number, hop: number, deadlineAt: number, done: Response[], sent = now()) => {
     const picked = pick(hop);
     const port = typeof picked === 'object' && picked !== null ? picked.port : picked;
     const deployment = typeof picked === 'object' && picked !== null ? picked.deployment : undefined;
-    if (hop === 0) outstanding++;
     let settled = false;
     let deadline: NodeJS.Timeout | null = null;
     /** The reply's HTTP status, once its head has come. */
@@ -176,7 +177,20 @@ export async function replay(
       try {
         const t = now();
         while (next !== null && next <= t) {
-          send(index++, 0, now() + timeoutSeconds, []);
+          // The request is the client's from now: its upload, then its hops, all within its timeout.
+          const sent = now();
+          const i = index++;
+          const upload = options.uploadSeconds?.(sent) ?? 0;
+          outstanding++;
+          if (upload > 0) setTimeout(() => send(i, 0, sent + timeoutSeconds, [], sent), Math.min(upload, timeoutSeconds) * 1000);
+          else {
+            try {
+              send(i, 0, sent + timeoutSeconds, [], sent);
+            } catch (error) {
+              outstanding--;
+              throw error;
+            }
+          }
           next = advance();
         }
       } catch (error) {

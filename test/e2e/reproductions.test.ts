@@ -137,15 +137,15 @@ describe('servesim reproduce', () => {
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('IPA reproduced with servesim');
   });
 
-  it('reproduce sponge --quick writes the contract: table.csv with its columns for sponge, fa2 and static-16 at 500 KB, the figures and report.html', () => {
+  it('reproduce sponge --quick writes the contract: table.csv with its columns for sponge, fa2, static-16 (and vpa) at 500 KB, the figures and report.html', () => {
     const out = tempDir();
     const r = servesim('reproduce', 'sponge', '--quick', '--quiet', '--out', out);
     expect(r.status, r.stderr).toBe(0);
     const [header, ...lines] = readFileSync(join(out, 'table.csv'), 'utf8').trimEnd().split('\n');
     const table = lines.map((line) => Object.fromEntries(line.split(',').map((value, i) => [header.split(',')[i], value])));
     expect(header.split(',')).toEqual(expect.arrayContaining(['policy', 'rate_rps', 'image_kb', 'seed', 'slo_violation_rate', 'mean_cores', 'p99_ms']));
-    expect(new Set(table.map((row) => row.policy))).toEqual(new Set(['sponge', 'fa2', 'static-16']));
-    expect(table.filter((row) => row.image_kb === '500').map((row) => row.policy)).toEqual(['sponge', 'fa2', 'static-16']);
+    expect(new Set(table.map((row) => row.policy))).toEqual(new Set(['sponge', 'fa2', 'static-16', 'vpa']));
+    expect(table.filter((row) => row.image_kb === '500').map((row) => row.policy)).toEqual(['sponge', 'fa2', 'static-16', 'vpa']);
     // The static pod holds its 16 cores; Sponge resizes one pod well below that.
     for (const row of table.filter((r) => r.policy === 'static-16')) expect(Number(row.mean_cores)).toBe(16);
     for (const row of table.filter((r) => r.policy === 'sponge')) expect(Number(row.mean_cores)).toBeLessThan(16);

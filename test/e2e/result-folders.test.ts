@@ -55,9 +55,15 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
   }
 }
 
-/** Every path under `root`, relative to it. */
+/** Every path under `root`, relative to it. A folder that goes while it is read (a writer cleaning up) means reading again. */
 function tree(root: string): string[] {
-  return readdirSync(root, { recursive: true, encoding: 'utf8' }).sort();
+  for (;;) {
+    try {
+      return readdirSync(root, { recursive: true, encoding: 'utf8' }).sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || (error as NodeJS.ErrnoException).path === root) throw error;
+    }
+  }
 }
 
 /** What servesim leaves while it writes: temporary files and folders, old copies, locks. */

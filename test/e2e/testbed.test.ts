@@ -321,6 +321,39 @@ describe('in-place resize on a real server', () => {
   }, 30_000);
 });
 
+describe('the client uplink on the testbed', () => {
+  it('a request uploads before it is sent: its latency runs from the client, the server sees it later', async () => {
+    const { execSync } = await import('node:child_process');
+    const { existsSync } = await import('node:fs');
+    if (!existsSync('dist/model-server.js')) execSync('node scripts/build.mjs');
+    const { startServer } = await import('../../src/testbed/server-process.js');
+    const { replay } = await import('../../src/testbed/load-generator.js');
+    const dir = tempDir('servesim-upload-');
+    const path = join(dir, `${TINY_VARIANT.name}.onnx`);
+    writeFileSync(path, buildCnn(TINY_VARIANT));
+    const server = await startServer({ model: path, imageSize: TINY_VARIANT.imageSize, cores: 1, maxBatch: 1, maxWaitMs: 0 });
+    try {
+      const uploads: number[] = [];
+      const times = Array.from({ length: 20 }, (_, i) => i * 0.02);
+      const responses = await replay(server.port, '/infer', times, 10, undefined, {
+        uploadSeconds: (sent) => {
+          uploads.push(sent);
+          return 0.1;
+        },
+      });
+      expect(uploads).toHaveLength(20);
+      expect(responses.filter((r) => !r.ok)).toEqual([]);
+      for (const r of responses) {
+        expect(r.received - r.sent).toBeGreaterThanOrEqual(0.1);
+        // The server's own share (queue + inference) is far below the upload.
+        expect(r.waitMs + r.serviceMs).toBeLessThan(50);
+      }
+    } finally {
+      await server.stop();
+    }
+  }, 30_000);
+});
+
 describe('robustness', () => {
   it('a server killed mid-run is restarted, and stopping leaves no process behind', async () => {
     const { execSync } = await import('node:child_process');

@@ -8,9 +8,10 @@ const SPEC_FOLDER = 'experiments/paper/sponge';
 /**
  * The policies compared, in table.csv's order; each spec's name is its policy's. The base is
  * Sponge on its authors' setting; FA2 and the static 16-core pod are their baselines
- * (data/configs/final: dynainf, fa2 and the config named "vpa").
+ * (data/configs/final: dynainf, fa2 and the config named "vpa"); Kubernetes VPA, resizing in
+ * place, is the real vertical autoscaler to compare with.
  */
-export const POLICIES = ['sponge', 'fa2', 'static-16'] as const;
+export const POLICIES = ['sponge', 'fa2', 'static-16', 'vpa'] as const;
 
 export function policySpecs(): SpecInput[] {
   return POLICIES.map((policy) => readSpecFile(join(packageRoot, SPEC_FOLDER, policy === 'sponge' ? 'sponge.json' : `sponge.${policy}.json`)));
