@@ -100,4 +100,22 @@ describe("Sponge's decision (dynainf)", () => {
       { kind: 'batch', deployment: 'yolov5', maxBatch: choice.batch, maxWaitSeconds: 0 },
     ]);
   });
+
+  it('a resize the node cannot fit waits (Deferred): the pod keeps serving on the cores it has', async () => {
+    const base = readSpecFile(join(packageRoot, 'experiments/paper/sponge/sponge.json'));
+    const run = async (nodeCores: number) => {
+      const rows: { cores: number }[] = [];
+      const summary = await simulate(
+        { ...base, duration: 240, cluster: { nodePools: [{ name: 'node', nodes: 1, cores: nodeCores, memoryGiB: 64 }] } },
+        { resolve: (file) => join(packageRoot, file), onServiceRow: (row) => rows.push(row) },
+      );
+      return { summary, most: Math.max(...rows.map((r) => r.cores)) };
+    };
+    const [roomy, small] = await Promise.all([run(32), run(2)]);
+    // With room Sponge takes more than 2 cores in these 4 minutes; on a 2-core node none of that is granted, and nothing is lost.
+    expect(roomy.most).toBeGreaterThan(2);
+    expect(small.most).toBeLessThanOrEqual(2);
+    expect(small.summary.completed + small.summary.dropped + small.summary.inFlight).toBe(small.summary.requests);
+    expect(small.summary.completed).toBeGreaterThan(0.9 * small.summary.requests);
+  });
 });
