@@ -16,7 +16,7 @@ import { buildWorld, stageOfDeployment, variantOf, type World } from './build.js
 import { createPolicies, policyContext, policyLabel } from './policies.js';
 import { SimulatedControlPlane } from '../cluster/control-plane.js';
 import type { Deployment } from '../cluster/deployment.js';
-import { ControlLoop } from '../control/loop.js';
+import { ControlLoop, type ScopedPolicy } from '../control/loop.js';
 import type { Spec } from './spec.js';
 import { explainEventTime, overloadStop, rejectFastPolicies, rejectSilentWorkload, stuckDrain } from './run-checks.js';
 import { summarize, type Summary } from './summary.js';
@@ -32,6 +32,8 @@ export interface RunOptions {
   onProgress?: (fraction: number) => void;
   /** Turns a policy module named in the spec into a path (default: from the working directory). */
   resolveModule?: (file: string) => string;
+  /** Hears of the run's policies once they are built, for a caller that reads their decisions afterwards. */
+  onPolicies?: (policies: ScopedPolicy[]) => void;
 }
 
 /** Simulated seconds between progress reports when the run's length is not known in advance. */
@@ -78,6 +80,7 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
     options.resolveModule ?? ((file) => resolvePath(file)),
   );
   rejectFastPolicies(policies);
+  options.onPolicies?.(policies);
   const variantFor = (d: Deployment, variant: string) => {
     if (d.spec.profile === undefined) throw new InputError(`deployment "${d.name}" has no profile to take variant "${variant}" from`);
     return variantOf({ ...d.spec, profile: { ...d.spec.profile, variant } }, streams, resolve);

@@ -19,8 +19,13 @@ export function settingBars(rows: SettingAggregate[], title: string): TopLevelSp
   return metricBars(values, metrics, title, 110);
 }
 
-/** The remaining budget per second (after the upload) above the cores each policy held per window. */
-export function budgetTimeline(budget: { t: number; budgetMs: number }[], cores: { policy: string; t: number; cores: number }[], title: string): TopLevelSpec {
+/** The remaining budget per second (after the upload) above the cores each policy held per window and the batch size each chose. */
+export function budgetTimeline(
+  budget: { t: number; budgetMs: number }[],
+  cores: { policy: string; t: number; cores: number }[],
+  batches: { policy: string; t: number; batch: number }[],
+  title: string,
+): TopLevelSpec {
   const x = { field: 'minute', type: 'quantitative', title: 'time (minutes)' } as const;
   return {
     title,
@@ -38,6 +43,13 @@ export function budgetTimeline(budget: { t: number; budgetMs: number }[], cores:
         data: { values: cores.map((c) => ({ ...c, minute: c.t / 60 })) },
         mark: { type: 'line', interpolate: 'step-after' },
         encoding: { x, y: { field: 'cores', type: 'quantitative', title: 'cores allocated' }, color: { field: 'policy', type: 'nominal' } },
+      },
+      {
+        width: 640,
+        height: 100,
+        data: { values: batches.map((b) => ({ ...b, minute: b.t / 60 })) },
+        mark: { type: 'line', interpolate: 'step-after' },
+        encoding: { x, y: { field: 'batch', type: 'quantitative', title: 'batch size chosen' }, color: { field: 'policy', type: 'nominal' } },
       },
     ],
   } as TopLevelSpec;

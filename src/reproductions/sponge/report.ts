@@ -65,7 +65,8 @@ export async function reportSponge(result: SpongeResult, out: string): Promise<s
     timeseries: budgetTimeline(
       budgetSeries(500).filter((b) => b.t < runs[0].summary.duration),
       example.flatMap((r) => r.rows.map((row) => ({ policy: r.policy, t: row.t, cores: row.cores }))),
-      '20 requests/s, 500 KB images, seed 1: the remaining budget after the upload, and the cores each policy holds',
+      example.flatMap((r) => r.batches.map((b) => ({ policy: r.policy, ...b }))),
+      '20 requests/s, 500 KB images, seed 1: the remaining budget after the upload, the cores each policy holds and the batch size it chooses (static-16 batches by the FA2 routine)',
     ),
     latency_cdf: latencyCdf(example, 1000 * (runs[0].summary.sloSeconds ?? 1), 'End-to-end latency at 20 requests/s, 500 KB images, seed 1'),
   });

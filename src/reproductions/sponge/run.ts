@@ -6,6 +6,7 @@ import type { SpecInput } from '../../experiment/spec.js';
 import type { Summary } from '../../experiment/summary.js';
 import type { ServiceWindowRow } from '../../metrics/run-metrics.js';
 import { packageRoot } from '../../paths.js';
+import { Sponge } from '../../policies/sponge.js';
 import type { ReproductionContext } from '../reproduction.js';
 import { atSetting, onTwitter, policySpecs, SETTINGS, type Setting } from './specs.js';
 
@@ -21,6 +22,8 @@ export interface SpongeRun extends Setting {
   rows: ServiceWindowRow[];
   /** End-to-end latencies of the completed requests, ms, sorted. */
   latenciesMs: Float64Array;
+  /** The batch size Sponge (or FA2) chose at each decision; empty for the others. */
+  batches: { t: number; batch: number }[];
 }
 
 export interface SpongeResult {
@@ -37,7 +40,9 @@ async function runOne(spec: SpecInput, setting: Setting, policy: string, seed: n
   const validated = validateSpec(spec, `${policy} on ${where}, ${setting.imageKB} KB (seed ${seed})`);
   const rows: ServiceWindowRow[] = [];
   const latencies: number[] = [];
+  let sponge: Sponge | undefined;
   const summary = await runSpec(validated, {
+    onPolicies: (policies) => (sponge = policies.map((p) => p.policy).find((p): p is Sponge => p instanceof Sponge)),
     resolve: (file) => join(packageRoot, file),
     onServiceRow: (row) => rows.push(row),
     requestLog: (request, _where, status, end) => {
@@ -45,7 +50,8 @@ async function runOne(spec: SpecInput, setting: Setting, policy: string, seed: n
     },
     onProgress,
   });
-  return { ...setting, policy, seed, summary, rows, latenciesMs: Float64Array.from(latencies).sort() };
+  const batches = (sponge?.decisions ?? []).flatMap((d) => (d.choice === null ? [] : [{ t: d.time, batch: d.choice.batch }]));
+  return { ...setting, policy, seed, summary, rows, latenciesMs: Float64Array.from(latencies).sort(), batches };
 }
 
 /**
