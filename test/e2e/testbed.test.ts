@@ -10,6 +10,23 @@ import { tempDir } from '../helpers/temp.js';
 
 const ort = createRequire(import.meta.url)('onnxruntime-node') as typeof import('onnxruntime-node');
 
+/** A temporary folder holding the tiny test model, with the model server built; returns both paths. */
+async function tinyModelIn(prefix: string): Promise<{ dir: string; path: string }> {
+  const { execSync } = await import('node:child_process');
+  const { existsSync } = await import('node:fs');
+  if (!existsSync('dist/model-server.js')) execSync('node scripts/build.mjs');
+  const dir = tempDir(prefix);
+  const path = join(dir, `${TINY_VARIANT.name}.onnx`);
+  writeFileSync(path, buildCnn(TINY_VARIANT));
+  return { dir, path };
+}
+
+/** The model-server processes still running from `dir`. */
+async function serversOf(dir: string): Promise<string[]> {
+  const { execSync } = await import('node:child_process');
+  return execSync('ps -eo args').toString().split('\n').filter((l) => l.includes('model-server.js') && l.includes(dir));
+}
+
 describe('testbed models and profiler', () => {
   const dir = tempDir('servesim-models-');
   const path = join(dir, `${TINY_VARIANT.name}.onnx`);
@@ -283,16 +300,11 @@ describe('several variant deployments on real servers', () => {
 
 describe('in-place resize on a real server', () => {
   it('switches a running server to 2 threads and back under load: no restart, no failed request, the switch timed', async () => {
-    const { execSync } = await import('node:child_process');
-    const { existsSync } = await import('node:fs');
-    if (!existsSync('dist/model-server.js')) execSync('node scripts/build.mjs');
     const { RealDeployment } = await import('../../src/testbed/actuator.js');
     const { RealStage } = await import('../../src/testbed/real-stage.js');
     const { RealControlPlane, TimerClock } = await import('../../src/testbed/control-plane.js');
     const { replay } = await import('../../src/testbed/load-generator.js');
-    const dir = tempDir('servesim-resize-');
-    const path = join(dir, `${TINY_VARIANT.name}.onnx`);
-    writeFileSync(path, buildCnn(TINY_VARIANT));
+    const { dir, path } = await tinyModelIn('servesim-resize-');
     const start = performance.now();
     const now = () => (performance.now() - start) / 1000;
     const d = new RealDeployment('tiny', { model: path, imageSize: TINY_VARIANT.imageSize, maxBatch: 1, maxWaitMs: 0 }, 1, now, 2, { variant: 'cnn-tiny' });
@@ -317,20 +329,15 @@ describe('in-place resize on a real server', () => {
     } finally {
       await d.stopAll();
     }
-    expect(execSync('ps -eo args').toString().split('\n').filter((l) => l.includes('model-server.js') && l.includes(dir))).toEqual([]);
+    expect(await serversOf(dir)).toEqual([]);
   }, 30_000);
 });
 
 describe('the client uplink on the testbed', () => {
   it('a request uploads before it is sent: its latency runs from the client, the server sees it later', async () => {
-    const { execSync } = await import('node:child_process');
-    const { existsSync } = await import('node:fs');
-    if (!existsSync('dist/model-server.js')) execSync('node scripts/build.mjs');
     const { startServer } = await import('../../src/testbed/server-process.js');
     const { replay } = await import('../../src/testbed/load-generator.js');
-    const dir = tempDir('servesim-upload-');
-    const path = join(dir, `${TINY_VARIANT.name}.onnx`);
-    writeFileSync(path, buildCnn(TINY_VARIANT));
+    const { path } = await tinyModelIn('servesim-upload-');
     const server = await startServer({ model: path, imageSize: TINY_VARIANT.imageSize, cores: 1, maxBatch: 1, maxWaitMs: 0 });
     try {
       const uploads: number[] = [];
