@@ -21,7 +21,7 @@ export class Cluster {
     readonly sim: Simulator,
     spec: ClusterSpec | undefined,
   ) {
-    this.nodes = new NodeSet(spec);
+    this.nodes = new NodeSet(spec, sim);
   }
 
   /** Places the pod now if a node has room, else it waits as Pending. */
@@ -45,6 +45,7 @@ export class Cluster {
 
   release(pod: Pod, request: ResourceRequest): void {
     if (pod.node === null) return;
+    pod.node.cpu?.forget(pod);
     this.nodes.release(pod.node, request);
     pod.node = null;
     this.retryWaiting();

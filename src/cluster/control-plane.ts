@@ -80,7 +80,12 @@ export class SimulatedControlPlane implements ControlPlane, EventHandler, Clock 
 
   /** Starts metrics-server and the per-second arrival counts; call before the control loop starts. */
   start(): void {
-    this.service.onEntry = (request, now) => this.budgets.record(Math.floor(now), request.deadline - now);
+    // After whatever the service already does at entry (a co-located client's CPU).
+    const before = this.service.onEntry;
+    this.service.onEntry = (request, now) => {
+      before?.(request, now);
+      this.budgets.record(Math.floor(now), request.deadline - now);
+    };
     this.nextScrapeTime = this.scrapeOffsetSeconds;
     this.sim.post(this.nextScrapeTime, this, SCRAPE);
     this.sim.post(1, this, SECOND);

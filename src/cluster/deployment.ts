@@ -7,6 +7,7 @@ import type { Request } from '../workload/request.js';
 import { Batcher, type BatchHost, type BatchPolicy } from './batcher.js';
 import type { Cluster } from './cluster.js';
 import { DeploymentTally } from './deployment-tally.js';
+import type { CpuJobOwner } from './node-cpu.js';
 import type { ResourceRequest } from './nodes.js';
 import { Lane, Pod, type Variant } from './pod.js';
 import { createRequestQueue } from './request-queue.js';
@@ -55,7 +56,7 @@ export interface StageExit {
  * how a change of cores or variant reaches the pods is its `Rollout`'s, and the time integrals
  * the metrics read are its `DeploymentTally`'s.
  */
-export class Deployment implements EventHandler, DeploymentView, BatchHost {
+export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJobOwner {
   readonly name: string;
   readonly metrics: DeploymentMetrics;
   exit: StageExit | null = null;
@@ -114,6 +115,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
       terminate: (pod) => this.terminate(pod),
       evict: (pod) => this.evict(pod),
       batcherOf: (pod) => (pod.batcher ?? this.central) as Batcher,
+      newLane: (pod, batcher) => new Lane(pod, batcher, this),
     });
     for (let i = 0; i < spec.replicas; i++) this.addPod(spec.lifecycle.initialReady);
   }
@@ -176,12 +178,22 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
       request.waitSeconds += now - request.stageArrival;
     }
     const pod = lane.pod;
+    const wakeUp = now > lane.freeSince ? this.spec.wakeUpSeconds : 0;
+    const cpu = pod.node?.cpu;
+    if (cpu != null) {
+      // A shared node: the batch's work at full speed on its threads, done as fast as the node's scheduler lets it.
+      const threads = this.spec.threads ?? Math.ceil(pod.cores - 1e-9);
+      lane.demand = threads / pod.activeLanes();
+      lane.remaining = pod.variant.serviceTime(size, threads) + wakeUp;
+      cpu.start(lane);
+      return;
+    }
     // The batch runs on the cores the pod may use now (more than its request if it may burst);
     // each busy lane uses an equal part of them, as the usage metrics-server reports.
     const cores = pod.batchCores();
     lane.cores = cores / pod.activeLanes();
     pod.cpuChange(now, lane.cores);
-    this.sim.post(now + pod.variant.serviceTime(size, cores), this, DONE, lane);
+    this.sim.post(now + pod.variant.serviceTime(size, cores) + wakeUp, this, DONE, lane);
   }
 
   drop(request: Request, reason: string): void {
@@ -204,16 +216,22 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
     }
   }
 
+  /** A shared node's cores have done a batch's work. */
+  cpuJobDone(lane: Lane): void {
+    this.finishBatch(lane);
+  }
+
   private finishBatch(lane: Lane): void {
     const now = this.sim.now;
     this.tally.advance(now);
     this.tally.busyLanes--;
     lane.busy = false;
+    lane.freeSince = now;
     const pod = lane.pod;
     const { batch, size } = lane;
     lane.size = 0;
     pod.served += size;
-    pod.cpuChange(now, -lane.cores);
+    if (pod.node?.cpu == null) pod.cpuChange(now, -lane.cores);
     for (let i = 0; i < size; i++) {
       const request = batch[i];
       this.metrics.onComplete(request, now);
@@ -259,7 +277,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
     pod.readyTime = this.sim.now;
     const batcher = this.central ?? (pod.batcher = this.newBatcher());
     const lanes = pod.variant.concurrency(pod.cores);
-    for (let i = 0; i < lanes; i++) pod.lanes.push(new Lane(pod, batcher));
+    for (let i = 0; i < lanes; i++) pod.lanes.push(new Lane(pod, batcher, this));
     this.tally.readyLanes += lanes;
     for (const lane of pod.lanes) batcher.offer(lane);
     this.rollout.podReady(pod);
@@ -306,7 +324,9 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost {
       lane.size = 0;
       for (let i = 0; i < size; i++) this.drop(lane.batch[i], 'terminated');
       lane.busy = false;
-      pod.cpuChange(this.sim.now, -lane.cores);
+      const cpu = pod.node?.cpu;
+      if (cpu == null) pod.cpuChange(this.sim.now, -lane.cores);
+      else cpu.cancel(lane);
       lane.retired = true;
       this.tally.busyLanes--;
     }

@@ -1,3 +1,5 @@
+import type { Simulator } from '../engine/simulator.js';
+import { NodeCpu } from './node-cpu.js';
 import type { ClusterSpec, NodePoolSpec } from './schema.js';
 
 /** What a pod asks of a node. */
@@ -14,7 +16,7 @@ export interface ResourceRequest {
 /** A pod that needs GPUs of a named model fits only on nodes of that model; one that needs none, anywhere. */
 const gpuTypeMatches = (r: ResourceRequest, nodeGpuType: string | undefined) => r.gpuType === undefined || r.gpus === 0 || r.gpuType === nodeGpuType;
 
-/** One node: its capacity and what placed pods hold of it. */
+/** One node: its capacity and what placed pods hold of it (`cores`: what the scheduler may place, its allocatable). */
 export class Node {
   usedCores = 0;
   usedMemoryGiB = 0;
@@ -29,6 +31,8 @@ export class Node {
     readonly memoryGiB: number,
     readonly gpus: number,
     readonly gpuType?: string,
+    /** Its cores' scheduler when pods share them (cluster `cpu: "shared"`); null when each batch has its cores reserved. */
+    readonly cpu: NodeCpu | null = null,
   ) {}
 
   fits(r: ResourceRequest): boolean {
@@ -56,15 +60,15 @@ export class Node {
    * unknown size (the unbounded default), so pods there run at their request as before.
    */
   spareCoresPerBurstablePod(): number {
-    if (this.burstablePods === 0 || this.cores === Infinity) return 0;
+    if (this.burstablePods === 0 || this.cores === Infinity || this.cpu !== null) return 0;
     const free = this.cores - this.usedCores;
     return free > 0 ? Math.floor((free / this.burstablePods) * 1000 + 1e-6) / 1000 : 0;
   }
 }
 
 /** Which resource of the request an empty node of the pool lacks, if any (the first of cores, memory, GPUs that does not fit). */
-export function shortfallOnEmptyNode(pool: Pick<NodePoolSpec, 'cores' | 'memoryGiB' | 'gpus' | 'gpuType'>, r: ResourceRequest): 'cores' | 'memoryGiB' | 'gpus' | 'gpuType' | null {
-  if (r.cores > pool.cores + 1e-9) return 'cores';
+export function shortfallOnEmptyNode(pool: Pick<NodePoolSpec, 'cores' | 'allocatableCores' | 'memoryGiB' | 'gpus' | 'gpuType'>, r: ResourceRequest): 'cores' | 'memoryGiB' | 'gpus' | 'gpuType' | null {
+  if (r.cores > (pool.allocatableCores ?? pool.cores) + 1e-9) return 'cores';
   if (r.memoryGiB > pool.memoryGiB + 1e-9) return 'memoryGiB';
   if (r.gpus > pool.gpus) return 'gpus';
   if (!gpuTypeMatches(r, pool.gpuType)) return 'gpuType';
@@ -80,10 +84,22 @@ export class NodeSet {
   /** Where pods go when the spec describes no cluster. */
   private readonly unbounded = new Node('unbounded', 'default', Infinity, Infinity, Infinity);
 
-  constructor(private readonly spec: ClusterSpec | undefined) {
+  constructor(
+    private readonly spec: ClusterSpec | undefined,
+    sim: Simulator,
+  ) {
+    const shared = spec?.cpu === 'shared';
     this.nodes = spec === undefined ? [this.unbounded] : spec.nodePools.flatMap((pool) =>
-      Array.from({ length: pool.nodes }, (_, i) => new Node(`${pool.name}-${i}`, pool.name, pool.cores, pool.memoryGiB, pool.gpus, pool.gpuType)),
+      Array.from({ length: pool.nodes }, (_, i) => {
+        const name = `${pool.name}-${i}`;
+        return new Node(name, pool.name, pool.allocatableCores ?? pool.cores, pool.memoryGiB, pool.gpus, pool.gpuType, shared ? new NodeCpu(sim, name, pool.cores, pool.backgroundCores) : null);
+      }),
     );
+  }
+
+  /** The first node of `pool` (of the first pool when undefined): where a process outside the pods runs. */
+  firstOf(pool: string | undefined): Node {
+    return this.nodes.find((n) => pool === undefined || n.pool === pool) as Node;
   }
 
   /** A node with room for the request in `pool` (any pool when undefined), held for it; null when none fits. */

@@ -1,5 +1,6 @@
 import type { Request } from '../workload/request.js';
 import type { Batcher } from './batcher.js';
+import type { CpuJob, CpuJobOwner } from './node-cpu.js';
 import type { Node } from './nodes.js';
 import type { RequestQueue } from './request-queue.js';
 
@@ -19,21 +20,29 @@ export interface Variant {
   readonly concurrency: (cores: number) => number;
 }
 
-/** One execution slot of a pod: serves one batch at a time. */
-export class Lane {
+/** One execution slot of a pod: serves one batch at a time (on a shared node, as one job on its cores). */
+export class Lane implements CpuJob {
   busy = false;
   /** Set when the pod shrinks: the lane finishes its batch and is not used again. */
   retired = false;
   /** The batch in service: its first `size` entries (the array is reused, never shrunk). */
   readonly batch: Request[] = [];
   size = 0;
-  /** CPU cores the batch in service uses (set when it starts). */
+  /** CPU cores the batch in service uses (set when it starts; on a shared node, by the node as its share changes). */
   cores = 0;
+  /** On a shared node: the threads the batch runs on, its work left at full speed, and when it ends at the speed it has. */
+  demand = 0;
+  remaining = 0;
+  finishAt = NaN;
+  /** When it last finished a batch (a batch starting later finds it idle). */
+  freeSince = 0;
 
   constructor(
     readonly pod: Pod,
     /** The queue that feeds this lane. */
     public batcher: Batcher,
+    /** Who finishes the batch when a shared node's cores have done its work. */
+    readonly owner: CpuJobOwner,
   ) {}
 }
 
@@ -84,6 +93,13 @@ export class Pod {
     this.lanesInService += cores > 0 ? 1 : -1;
     // Back to exactly 0 when idle, so that float drift never reports a trace of usage.
     this.coresInUse = this.lanesInService === 0 ? 0 : this.coresInUse + cores;
+  }
+
+  /** The node's scheduler gives the pod `cores` from `now` on (a shared node). */
+  useCores(now: number, cores: number): void {
+    this.cpuArea += this.coresInUse * (now - this.lastChange);
+    this.lastChange = now;
+    this.coresInUse = cores;
   }
 
   /** ∫ CPU in use dt up to `now` (core-seconds). */

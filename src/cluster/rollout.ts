@@ -4,7 +4,7 @@ import type { Simulator } from '../engine/simulator.js';
 import type { Batcher } from './batcher.js';
 import type { Cluster } from './cluster.js';
 import type { DeploymentTally } from './deployment-tally.js';
-import { Lane, type Pod, type Variant } from './pod.js';
+import type { Lane, Pod, Variant } from './pod.js';
 
 /** What new pods of a deployment get; a pod that differs from it is outdated. */
 export interface PodTemplate {
@@ -25,6 +25,8 @@ export interface RolloutHost {
   evict(pod: Pod): void;
   /** The queue that feeds the pod's lanes: its own, or the deployment's central one. */
   batcherOf(pod: Pod): Batcher;
+  /** A new lane of one of its pods. */
+  newLane(pod: Pod, batcher: Batcher): Lane;
 }
 
 interface PendingResize {
@@ -143,7 +145,7 @@ export class Rollout implements EventHandler {
     const batcher = this.host.batcherOf(pod);
     let active = pod.activeLanes();
     for (; active < want; active++) {
-      const lane = new Lane(pod, batcher);
+      const lane = this.host.newLane(pod, batcher);
       pod.lanes.push(lane);
       this.tally.readyLanes++;
       batcher.offer(lane);

@@ -8,15 +8,44 @@ export const nodePoolSchema = z.strictObject({
   name: z.string().min(1),
   nodes: z.number().int().positive(),
   cores: z.number().positive().describe('CPU cores per node'),
+  allocatableCores: z
+    .number()
+    .positive()
+    .optional()
+    .describe('CPU requests the scheduler may place on a node (default `cores`; the kubelet\'s allocatable is below capacity by its reserved CPU). Above `cores` for a machine where servers start without a scheduler, oversubscribed: the testbed'),
   memoryGiB: z.number().positive().default(1e9),
   gpus: z.number().int().nonnegative().default(0).describe('GPUs per node'),
   gpuType: z.string().optional(),
+  backgroundCores: z
+    .number()
+    .nonnegative()
+    .default(0)
+    .describe('CPU that something outside the pods keeps busy on each node, cores (system daemons, a co-located process); with `cpu: "shared"` it competes with the pods for the cores'),
 });
+
+/** A single-threaded process outside the pods whose CPU work is charged to a node (with `cpu: "shared"`). */
+const agentSchema = <K extends string>(what: string, costField: K, per: string) =>
+  z.strictObject({
+    pool: z.string().optional().describe(`The node pool whose first node runs the ${what} (default the first pool)`),
+    ...({ [costField]: z.number().nonnegative().describe(`CPU seconds of work per ${per}`) } as Record<K, z.ZodNumber>),
+  });
 
 export const clusterSchema = z
   .strictObject({
     nodePools: z.array(nodePoolSchema).min(1),
     placement: z.enum(['first-fit', 'best-fit']).default('first-fit').describe('How a pod picks its node'),
+    cpu: z
+      .enum(['reserved', 'shared'])
+      .default('reserved')
+      .describe(
+        'reserved: a batch gets its cores whatever else runs (no contention while requests fit). shared: the runnable threads of every pod and of the background on a node share its cores by weighted processor sharing (CFS: weights are CPU requests), a CPU limit throttles by quota over 100 ms periods, and a pod without one may use idle cores up to its threads',
+      ),
+    client: agentSchema('load generator', 'cpuSecondsPerRequest', 'request sent').optional().describe('The load generator runs on a node of the cluster (with cpu "shared")'),
+    controller: agentSchema('controller', 'cpuSecondsPerDecision', 'decision').optional().describe('The policy\'s controller runs on a node of the cluster (with cpu "shared"): each decision costs this much CPU there'),
+  })
+  .refine((c) => c.cpu === 'shared' || (c.client === undefined && c.controller === undefined && c.nodePools.every((p) => p.backgroundCores === 0)), {
+    message: 'expected cpu "shared" with client, controller or backgroundCores (they compete for cores only when pods share them)',
+    path: ['cpu'],
   })
   .describe('Nodes pods are placed on; without it, capacity is unbounded');
 
@@ -43,6 +72,12 @@ export const deploymentSchema = z
     name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." or "-"'),
     replicas: z.number().int().nonnegative(),
     cores: z.number().positive().default(1).describe('CPU cores per replica'),
+    threads: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Threads a replica\'s batch runs on (default: its cores, rounded up): with cluster cpu "shared", the cores it can use at once, and the cores its service time is read at'),
     cpuLimitCores: z
       .number()
       .positive()
@@ -56,6 +91,9 @@ export const deploymentSchema = z
     nodePool: z.string().optional().describe('Place pods in this pool only'),
     // Where service times come from: one field per source kind (serviceTime, profile, biathlon), src/profiles/service-time-source.ts.
     ...serviceTimeSourceFields,
+    wakeUpSeconds: seconds
+      .default(0)
+      .describe('Extra service time of a batch that starts on a lane that was idle, not straight after the batch before it: an idle server\'s wake-up (threads, CPU idle states), which `servesim validate` measures on its model servers'),
     concurrency: z.number().int().positive().optional().describe('Batches one replica serves at once (default: the profile\'s, else 1)'),
     batching: batchingSchema.optional(),
     queue: z.enum(['central', 'per-replica']).default('central').describe('One queue for the deployment, or one per replica behind a router'),

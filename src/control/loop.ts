@@ -44,6 +44,8 @@ export class ControlLoop {
     private readonly policies: readonly ScopedPolicy[],
     /** The stages each deployment serves in, so that a policy of a deployment may set its stage's weights. */
     private readonly stageOf: (deployment: string) => string | undefined = () => undefined,
+    /** Called at each decision (what it costs the node the controller runs on). */
+    private readonly onDecide?: () => void,
   ) {}
 
   start(): void {
@@ -52,6 +54,7 @@ export class ControlLoop {
 
   private decide(scoped: ScopedPolicy): void {
     const now = this.clock.now();
+    this.onDecide?.();
     for (const action of scoped.policy.decide(this.plane.observe(now))) {
       if (scoped.targets !== null && !this.mayAct(scoped.targets, action)) {
         throw new InputError(`policy ${scoped.policy.name}: an action on "${actionTarget(action)}", which is not one of its deployments (${scoped.targets.join(', ')})`);

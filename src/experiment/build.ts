@@ -1,6 +1,7 @@
 import { Cluster } from '../cluster/cluster.js';
 import { Deployment } from '../cluster/deployment.js';
 import { Network } from '../cluster/network.js';
+import type { NodeCpu } from '../cluster/node-cpu.js';
 import type { Variant } from '../cluster/pod.js';
 import type { DeploymentSpec, PipelineSpec } from '../cluster/schema.js';
 import { Service } from '../cluster/service.js';
@@ -56,5 +57,18 @@ export function buildWorld(spec: Spec, sim: Simulator, streams: RandomStreams, m
   );
   const network = new Network(spec.network, streams, resolve);
   const service = new Service(sim, targetPipeline(spec), deployments, network, metrics, streams.uniform('route:pipeline'));
+  const client = spec.cluster?.client;
+  if (client !== undefined && client.cpuSecondsPerRequest > 0) {
+    const cpu = cluster.nodes.firstOf(client.pool).cpu as NodeCpu;
+    service.onEntry = () => cpu.charge('client', client.cpuSecondsPerRequest);
+  }
   return { cluster, deployments, service };
+}
+
+/** What a decision of the controller costs the node it runs on (spec `cluster.controller`), or nothing. */
+export function controllerCost(spec: Spec, cluster: Cluster): (() => void) | undefined {
+  const controller = spec.cluster?.controller;
+  if (controller === undefined || controller.cpuSecondsPerDecision === 0) return undefined;
+  const cpu = cluster.nodes.firstOf(controller.pool).cpu as NodeCpu;
+  return () => cpu.charge('controller', controller.cpuSecondsPerDecision);
 }

@@ -12,7 +12,7 @@ import { ArrivalFeeder, openArrivals } from '../workload/workload.js';
 import type { TraceLimit } from '../workload/trace.js';
 import { InputError } from '../errors.js';
 import { prepareServiceTimes } from '../profiles/service-time-source.js';
-import { buildWorld, stageOfDeployment, variantOf, type World } from './build.js';
+import { buildWorld, controllerCost, stageOfDeployment, variantOf, type World } from './build.js';
 import { createPolicies, policyContext, policyLabel } from './policies.js';
 import { SimulatedControlPlane } from '../cluster/control-plane.js';
 import type { Deployment } from '../cluster/deployment.js';
@@ -87,7 +87,7 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
   };
   const plane = new SimulatedControlPlane(sim, world.deployments, world.service, () => metrics.arrived, spec.metricsServer.scrapeSeconds, variantFor, spec.metricsServer.scrapeOffsetSeconds);
   const stages = stageOfDeployment(spec);
-  const loop = policies.length === 0 ? null : new ControlLoop(plane, plane, policies, (d) => stages.get(d));
+  const loop = policies.length === 0 ? null : new ControlLoop(plane, plane, policies, (d) => stages.get(d), controllerCost(spec, world.cluster));
   const beforeMetrics = sim.pendingEvents;
   metrics.start();
   /** Events that recur for ever whatever happens (the windows'): with only these left, nothing else can. */

@@ -81,6 +81,10 @@ export const specSchema = z
     rejectDuplicates(names, (i) => ['deployments', i, 'name'], 'deployment');
     const pools = spec.cluster?.nodePools.map((p) => p.name) ?? [];
     rejectDuplicates(pools, (i) => ['cluster', 'nodePools', i, 'name'], 'node-pool');
+    for (const agent of ['client', 'controller'] as const) {
+      const pool = spec.cluster?.[agent]?.pool;
+      if (pool !== undefined && !pools.includes(pool)) issue(['cluster', agent, 'pool'], `expected one of ${quoted(pools)}, got "${pool}"`);
+    }
     rejectDuplicates((spec.pipelines ?? []).map((p) => p.name), (i) => ['pipelines', i, 'name'], 'pipeline');
     spec.deployments.forEach((d, i) => {
       if (d.nodePool !== undefined && !pools.includes(d.nodePool)) issue(['deployments', i, 'nodePool'], `expected one of ${quoted(pools)}, got "${d.nodePool}"`);
