@@ -134,7 +134,7 @@ program
   .description(
     'run configurations for real (model servers and load generator on 127.0.0.1) and in the simulator calibrated around them, modelling this machine\'s shared cores: steady state, overload, batching, two variants, autoscaling repeated over 3 seeds, and a ranked set of policies on one burst; writes validation.csv, ranking.csv, agreement.csv, spread.csv, runs.csv and two charts',
   )
-  .option('--quick', 'two 8 s steady configurations and three 20 s burst runs, ranked (under two minutes)')
+  .option('--quick', 'two 6 s steady configurations and three 16 s burst runs, ranked (under two minutes)')
   .option('--models <dir>', 'where the ONNX variants are (built if missing)', 'models')
   .option('-o, --out <dir>', 'output folder', outFolder, 'runs/validation')
   .option('--seed <n>', 'seed of the arrival times', '1')

@@ -140,7 +140,7 @@ export async function validateCommand(flags: { quick?: boolean; models: string; 
   const variant = (name: string) => CNN_VARIANTS.find((x) => x.name === name) as CnnVariant;
   const facts = new Map<string, Promise<ServerFacts>>();
   const factsOf = (x: CnnVariant) => facts.get(x.name) ?? (facts.set(x.name, v.measureServer(x, flags.models)), facts.get(x.name) as Promise<ServerFacts>);
-  const duration = quick ? 8 : 60;
+  const duration = quick ? 6 : 60;
   const steady = [
     ...(quick ? [0.3, 0.8] : [0.3, 0.6, 0.8]).map((u) => ({ name: `cnn-s-1core-u${u}`, variant: variant('cnn-s'), cores: 1, utilisation: u, durationSeconds: duration })),
     ...(quick ? [] : [0.3, 0.6, 0.8].map((u) => ({ name: `cnn-m-1core-u${u}`, variant: variant('cnn-m'), cores: 1, utilisation: u, durationSeconds: duration }))),
@@ -185,7 +185,7 @@ export async function validateCommand(flags: { quick?: boolean; models: string; 
       await paired('two-variants', v.specConfig('two-variants', v.TWO_VARIANTS_TESTBED_SPEC, [1], [1]), [seed], STATIC_METRICS);
     }
     // The ranking set on one burst; HPA at 50% is also the repeated autoscaling configuration.
-    const burstSeconds = quick ? 20 : 120;
+    const burstSeconds = quick ? 16 : 120;
     const policies = quick ? v.RANKING_POLICIES.filter((p) => p.name !== 'hpa-0.3' && p.name !== 'hpa-0.8') : v.RANKING_POLICIES;
     const ranked: { config: string; sim: Record<string, number>; real: Record<string, number> }[] = [];
     let hpaRuns: PairedRun[] = [];
