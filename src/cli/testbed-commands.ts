@@ -161,12 +161,10 @@ export async function validateCommand(flags: { quick?: boolean; models: string; 
     spread.push(...summary.spread);
     latencies.push({ config: label, sim: runs[0].simLatenciesMs, real: runs[0].realLatenciesMs });
     real.push({ config: label, requests: runs.reduce((n, r) => n + r.real.requests, 0), failed: runs.reduce((n, r) => n + r.real.dropped, 0) });
-    for (const r of runs) {
-      const deployments = new Set(r.simRows.map((w) => w.deployment)).size;
-      const sim = v.runFigures(r.sim, r.simRows, deployments);
-      const got = v.runFigures(r.real, r.realRows, deployments);
-      for (const metric of metrics.filter((m) => m in sim)) perRun.push([label, String(r.seed), metric, fixed(sim[metric], 4), fixed(got[metric], 4), fixed(r.clientCpuPerRequest * 1000, 4), fixed(r.controllerCpuPerDecision * 1000, 4)]);
-    }
+    runs.forEach((r, i) => {
+      const sim = summary.sims[i];
+      for (const metric of metrics.filter((m) => m in sim)) perRun.push([label, String(r.seed), metric, fixed(sim[metric], 4), fixed(summary.reals[i][metric], 4), fixed(r.clientCpuPerRequest * 1000, 4), fixed(r.controllerCpuPerDecision * 1000, 4)]);
+    });
     return runs;
   };
   // Locked for the whole run; validation.csv, its marker, goes in last, after the charts.

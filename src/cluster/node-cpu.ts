@@ -176,16 +176,18 @@ export class NodeCpu implements EventHandler, CpuJobOwner {
   /** Shares the cores out afresh and moves the finish (and quota) events that changed. */
   private reallocate(): void {
     const now = this.sim.now;
-    const shares = this.shares();
+    // Each pod's runnable threads: what it claims, and what its jobs split its share by.
+    const demands = new Map<Pod, number>();
+    for (const job of this.jobs) if (job.pod !== null) demands.set(job.pod, (demands.get(job.pod) ?? 0) + job.demand);
+    const shares = this.shares(demands);
     for (const job of this.jobs) {
-      const cores = job.pod === null ? Math.min(job.demand, shares.get(job) as number) : ((shares.get(job.pod) as number) * job.demand) / (demandOf(this.jobs, job.pod) || 1);
+      const cores = job.pod === null ? Math.min(job.demand, shares.get(job) as number) : ((shares.get(job.pod) as number) * job.demand) / (demands.get(job.pod) || 1);
       if (cores === job.cores && !Number.isNaN(job.finishAt)) continue;
       job.cores = cores;
       job.finishAt = cores > 0 ? now + (job.remaining * job.demand) / cores : Infinity;
       if (job.finishAt < Infinity) this.sim.post(job.finishAt, this, JOB_DONE, job);
     }
-    const busy = new Set<Pod>();
-    for (const job of this.jobs) if (job.pod !== null) busy.add(job.pod);
+    const busy = new Set(demands.keys());
     for (const pod of busy) {
       pod.useCores(now, shares.get(pod) as number);
       this.scheduleQuota(pod, shares.get(pod) as number);
@@ -226,15 +228,11 @@ export class NodeCpu implements EventHandler, CpuJobOwner {
    * pods, the daemons) gets its demand if the cores allow, else cores in proportion to its weight,
    * and what a claimant cannot use goes to the others.
    */
-  private shares(): Map<Pod | CpuJob | 'daemons', number> {
+  private shares(podDemands: ReadonlyMap<Pod, number>): Map<Pod | CpuJob | 'daemons', number> {
     const claims: { key: Pod | CpuJob | 'daemons'; demand: number; weight: number }[] = [];
     if (this.backgroundCores > 0) claims.push({ key: 'daemons', demand: this.backgroundCores, weight: this.backgroundCores });
-    const pods = new Map<Pod, number>();
-    for (const job of this.jobs) {
-      if (job.pod === null) claims.push({ key: job, demand: job.demand, weight: 1 });
-      else pods.set(job.pod, (pods.get(job.pod) ?? 0) + job.demand);
-    }
-    for (const [pod, demand] of pods) claims.push({ key: pod, demand: this.bandwidth.get(pod)?.throttled === true ? 0 : demand, weight: pod.cores });
+    for (const job of this.jobs) if (job.pod === null) claims.push({ key: job, demand: job.demand, weight: 1 });
+    for (const [pod, demand] of podDemands) claims.push({ key: pod, demand: this.bandwidth.get(pod)?.throttled === true ? 0 : demand, weight: pod.cores });
     claims.sort((a, b) => a.demand / a.weight - b.demand / b.weight);
     const out = new Map<Pod | CpuJob | 'daemons', number>();
     let left = this.cores;
@@ -251,12 +249,6 @@ export class NodeCpu implements EventHandler, CpuJobOwner {
 }
 
 const quotaOf = (pod: Pod) => pod.cores * pod.cpuLimitPerRequest * CFS_PERIOD_SECONDS;
-
-function demandOf(jobs: readonly CpuJob[], pod: Pod): number {
-  let sum = 0;
-  for (const job of jobs) if (job.pod === pod) sum += job.demand;
-  return sum;
-}
 
 function podCores(jobs: readonly CpuJob[], pod: Pod): number {
   let sum = 0;

@@ -57,13 +57,6 @@ export interface LatencySamples {
   real: number[];
 }
 
-/** Replicas over time (per window) in the autoscaling run, simulated and real. */
-export interface ReplicaSeries {
-  t: number[];
-  sim: number[];
-  real: number[];
-}
-
 export interface ValidationRow {
   config: string;
   metric: string;
@@ -92,7 +85,6 @@ function measure(pairs: { sent: number; received: number }[]): { p50: number; p9
 /** The simulator's view of a server, measured on it: a profile file, the network hop and an idle server's wake-up. */
 export interface Calibration {
   profile: string;
-  meanServiceMs: number;
   /** What a request arriving at an idle server pays beyond its service (see Round.wakeUpMs), ms. */
   wakeUpMs: number;
   hopSeconds: number;
@@ -173,7 +165,7 @@ function calibrationOf(rounds: Round[], variant: CnnVariant, cores: number, fold
       { variant: variant.name, device: 'cpu', cores, batch: 1, mean: level / 1000, p50: quantile(service, 0.5) / 1000, p99: quantile(service, 0.99) / 1000, throughputRps: 1000 / level, concurrency: 1 },
     ]),
   );
-  return { profile, meanServiceMs: level, wakeUpMs: median(rounds.map((r) => r.wakeUpMs)), hopSeconds: median(rounds.map((r) => r.pingMs)) / 2000 };
+  return { profile, wakeUpMs: median(rounds.map((r) => r.wakeUpMs)), hopSeconds: median(rounds.map((r) => r.pingMs)) / 2000 };
 }
 
 /** What the simulated testbed node may place: more than any run asks for, as the real testbed starts servers whatever their cores add up to. */
@@ -423,8 +415,8 @@ export interface SpreadRow {
   withinGoal: boolean;
 }
 
-/** validation.csv's rows (means over the seeds) and the spread of a repeated configuration. */
-export function summarizeRepeats(config: string, runs: PairedRun[], metrics: string[]): { rows: ValidationRow[]; spread: SpreadRow[] } {
+/** validation.csv's rows (means over the seeds), the spread of a repeated configuration, and each seed's figures, simulated and real. */
+export function summarizeRepeats(config: string, runs: PairedRun[], metrics: string[]): { rows: ValidationRow[]; spread: SpreadRow[]; sims: Record<string, number>[]; reals: Record<string, number>[] } {
   const deployments = (r: PairedRun) => new Set(r.simRows.map((w) => w.deployment)).size;
   const sims = runs.map((r) => runFigures(r.sim, r.simRows, deployments(r)));
   const reals = runs.map((r) => runFigures(r.real, r.realRows, deployments(r)));
@@ -440,7 +432,7 @@ export function summarizeRepeats(config: string, runs: PairedRun[], metrics: str
     rows.push(row(config, metric, sim, realMean));
     spread.push({ config, metric, runs: runs.length, simMean: sim, realMean, realMin: min(real), realMax: max(real), withinGoal: sim >= low - 1e-12 && sim <= high + 1e-12 });
   }
-  return { rows, spread };
+  return { rows, spread, sims, reals };
 }
 
 /** The example spec InfAdapter's validation runs: three testbed variants behind one stage. */
