@@ -20,6 +20,7 @@ demo: build
 test: build
 	$(NPM) run --silent typecheck
 	$(SERVESIM) schema | cmp -s - experiments/schema.json || { echo "experiments/schema.json is stale: run 'make schema'"; exit 1; }
+	$(SERVESIM) schema sweep | cmp -s - experiments/sweep.schema.json || { echo "experiments/sweep.schema.json is stale: run 'make schema'"; exit 1; }
 	npx vitest run
 
 bench: build
@@ -27,6 +28,7 @@ bench: build
 
 schema: build
 	$(SERVESIM) schema > experiments/schema.json
+	$(SERVESIM) schema sweep > experiments/sweep.schema.json
 
 # Every committed simulated result, regenerated from the code (about 12 minutes on 2 cores); the
 # golden test in `make test` checks that the code still produces them.

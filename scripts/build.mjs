@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { build } from 'esbuild';
 
 const { metafile } = await build({
-  entryPoints: { servesim: 'src/cli/main.ts', 'model-server': 'src/testbed/model-server.ts', index: 'src/index.ts' },
+  entryPoints: { servesim: 'src/cli/main.ts', 'model-server': 'src/testbed/model-server.ts', 'run-worker': 'src/cli/run-worker.ts', index: 'src/index.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,
@@ -16,8 +16,9 @@ const { metafile } = await build({
   target: 'node20',
   // Packages that stay in node_modules: resvg ships a binary; vega is loaded only to draw; the solvers
   // load their wasm files from their own folders (and glpk.js, GPL-3.0, is optional); sobol reads its
-  // direction numbers from its own folder; DuckDB (optional) ships a native addon.
-  external: ['@resvg/resvg-js', 'vega', 'vega-lite', 'highs', 'glpk.js', 'onnxruntime-node', '@tensorflow/tfjs', 'sobol', '@duckdb/node-api'],
+  // direction numbers from its own folder; DuckDB (optional) ships a native addon; tinypool
+  // starts its workers from its own entry file.
+  external: ['@resvg/resvg-js', 'vega', 'vega-lite', 'highs', 'glpk.js', 'onnxruntime-node', '@tensorflow/tfjs', 'sobol', '@duckdb/node-api', 'tinypool'],
   // Some bundled CommonJS packages call require(); give the ES module bundle one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -4,12 +4,14 @@ import { checkOutputFile, checkOutputFolder } from '../io/result-folder.js';
 import { calibrateCommand } from './calibrate-command.js';
 import { capacityCommand } from './capacity-command.js';
 import { compareCommand } from './compare-command.js';
+import { sweepCommand, sweepMergeCommand } from './sweep-command.js';
 import { plotCommand } from './plot-command.js';
 import { addReproduceCommand } from './reproduce-command.js';
 import { approxCommand } from './approx-command.js';
 import { buildModelsCommand, DEFAULT_MAX_FAILED_SHARE, DEFAULT_MAX_SERVERS, EXIT_TOO_MANY_FAILED, profileCommand, testbedRunCommand, validateCommand } from './testbed-commands.js';
 import { trainPredictorsCommand } from './train-command.js';
 import { runCommand } from './run-command.js';
+import { DEFAULT_MAX_TRACE_EVENTS, DEFAULT_TRACE_SECONDS } from '../report/trace-events.js';
 import { schemaCommand } from './schema-command.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -32,20 +34,47 @@ program
   .option('-o, --out <dir>', 'output folder (default: runs/<spec name>)', outFolder)
   .addOption(new Option('--set <path=value>', 'override a spec field, e.g. deployments.0.replicas=8 (repeatable)').argParser(collect).default([]))
   .option('--requests', 'also write requests.csv, one row per request')
+  .option('--trace-events <file>', 'also write a Chrome Trace Event file of the run (pods, batches, queue and replica counters, decisions) to open in https://ui.perfetto.dev or chrome://tracing', (value: string) => checkOutputFile(value, '--trace-events'))
+  .option('--trace-from <s>', 'simulated second the trace starts at (default: 0)')
+  .option('--trace-to <s>', `simulated second the trace ends at (default: --trace-from + ${DEFAULT_TRACE_SECONDS})`)
+  .option('--trace-max-events <n>', `events the trace holds before it stops, noting where (default: ${DEFAULT_MAX_TRACE_EVENTS})`)
   .option('-q, --quiet', 'print nothing on success and show no progress bar')
-  .addHelpText('after', '\nExit status: 0 success, 2 bad input (spec, trace or flag), 1 internal error.')
+  .addHelpText('after', '\nExample: servesim run experiments/policies/hpa-twitter-2h.json --trace-events runs/hpa.trace.json --trace-from 600 --trace-to 900\n\nExit status: 0 success, 2 bad input (spec, trace or flag), 1 internal error.')
   .action(runCommand);
 
 program
   .command('compare')
-  .description('run several specs on the same seed and print a comparison table; writes DIR/comparison.csv and DIR/<spec>/')
+  .description('run several specs on the same seeds and print a comparison table; writes DIR/comparison.csv and DIR/<spec>/; with --seeds, paired differences with 95% intervals in DIR/pairs.csv')
   .argument('<specs...>', 'experiment specs (JSON)')
-  .option('--seed <n>', 'run seed for every spec, overriding theirs')
+  .option('--seed <n>', 'run seed for every spec, overriding theirs (with --seeds: the first seed, default 1)')
+  .option('--seeds <k>', 'run every spec on K seeds, the same for all (common random numbers), and compare them pair by pair')
+  .option('-j, --workers <n>', 'runs at once, on worker threads (default: the machine\'s cores)')
   .option('-o, --out <dir>', 'output folder', outFolder, 'runs/compare')
   .addOption(new Option('--set <path=value>', 'override a field in every spec (repeatable)').argParser(collect).default([]))
   .option('-q, --quiet', 'print nothing on success')
-  .addHelpText('after', '\nExit status: 0 success, 2 bad input (spec, trace or flag), 1 internal error.')
+  .addHelpText('after', '\nExample: servesim compare a.json b.json --seeds 10 --out runs/ab\n\nExit status: 0 success, 2 bad input (spec, trace or flag), 1 internal error.')
   .action(compareCommand);
+
+program
+  .command('sweep')
+  .description('run every point of a grid over a base spec, once per seed, on worker threads; writes DIR/runs.csv (one row per run), DIR/pairs.csv and DIR/runs/<run>/')
+  .argument('<sweep>', 'sweep file (JSON): {"base": "spec.json", "grid": {"deployments.0.replicas": [3, 4, 5]}, "seeds": [1, 2]}')
+  .requiredOption('-o, --out <dir>', 'output folder (new or empty, or the same sweep with --resume)', outFolder)
+  .option('-j, --workers <n>', 'runs at once, on worker threads (default: the machine\'s cores)')
+  .option('--shard <i/N>', 'run only shard i of N (0 ≤ i < N), e.g. a Kubernetes Indexed Job\'s JOB_COMPLETION_INDEX; merge the shards with sweep-merge')
+  .option('--resume', 'finish a sweep that stopped: keep the runs already complete (a folder with summary.json), run the rest')
+  .option('-q, --quiet', 'print nothing on success and show no progress bar')
+  .addHelpText('after', '\nThe results do not depend on the worker count, the shards or a resume: runs.csv is byte-identical.\nExit status: 0 success, 2 bad input (sweep, spec, trace or flag), 1 internal error.')
+  .action(sweepCommand);
+
+program
+  .command('sweep-merge')
+  .description('merge the folders of a sweep\'s shards into one, with the runs.csv and pairs.csv of the unsharded sweep')
+  .argument('<dirs...>', 'shard folders written by servesim sweep --shard')
+  .requiredOption('-o, --out <dir>', 'output folder', outFolder)
+  .option('-q, --quiet', 'print nothing on success')
+  .addHelpText('after', '\nExit status: 0 success, 2 bad input (a folder that is not a shard of the same sweep, or a missing run), 1 internal error.')
+  .action(sweepMergeCommand);
 
 program
   .command('capacity')
@@ -161,7 +190,8 @@ program
 
 program
   .command('schema')
-  .description('print the JSON Schema of experiment specs')
+  .description('print the JSON Schema of experiment specs (experiments/schema.json), or of sweep files (experiments/sweep.schema.json)')
+  .argument('[kind]', 'spec or sweep', 'spec')
   .action(schemaCommand);
 
 try {

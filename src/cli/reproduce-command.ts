@@ -1,3 +1,4 @@
+import { provenance, sha256 } from '../experiment/provenance.js';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -86,7 +87,7 @@ async function reproduceCommand(reproduction: Reproduction, flags: ReproduceFlag
     } finally {
       progress?.stop();
     }
-    return reproduction.report(result, dir);
+    return reproduction.report(result, dir, provenance(sha256(JSON.stringify(reproduction.specs()))));
   });
   print(lines);
 }

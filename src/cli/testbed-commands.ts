@@ -263,7 +263,7 @@ export async function testbedRunCommand(
   if (spec.workload.trace) checkDataFiles(spec, specFile);
   const out = flags.out ?? runFolderOf(spec.name, specFile, join('runs', 'testbed'));
   // The folder is locked before the servers start, and gets the results whole once the run is over.
-  const summary = await writeRunFolder(out, async (dir) => {
+  const summary = await writeRunFolder(out, spec, async (dir) => {
     const { summary, rows } = await testbedRun(spec, flags.models, (file) => resolveDataFile(file, specFile), (file) => resolveModuleFile(file, specFile), { maxFailedShare, maxServers });
     writeFileAtomic(join(dir, 'timeseries.csv'), TIMESERIES_HEADER + rows.map(formatWindowRow).join(''));
     return summary;

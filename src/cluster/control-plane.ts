@@ -188,6 +188,7 @@ export class SimulatedControlPlane implements ControlPlane, EventHandler, Clock 
       accuracy: d.accuracy,
       pods,
       queueLength: d.queueLength(),
+      inFlight: d.inFlightCount(),
     };
   }
 

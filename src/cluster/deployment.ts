@@ -14,6 +14,7 @@ import { createRequestQueue } from './request-queue.js';
 import { Rollout, type PodTemplate } from './rollout.js';
 import { pickReplica } from './router.js';
 import type { DeploymentSpec } from './schema.js';
+import type { ClusterTracer } from './tracer.js';
 
 const isReadyPod = (pod: Pod) => pod.state === 'ready';
 const podOutstanding = (pod: Pod) => pod.outstanding();
@@ -60,6 +61,8 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
   readonly name: string;
   readonly metrics: DeploymentMetrics;
   exit: StageExit | null = null;
+  /** Hears of pod state changes and batches when the run is traced; null (the default) costs a test as each batch starts and ends. */
+  tracer: ClusterTracer | null = null;
   /** Where this deployment sits in the service that routes to it (set by the service). */
   stageIndex = -1;
   variantIndex = -1;
@@ -116,6 +119,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
       evict: (pod) => this.evict(pod),
       batcherOf: (pod) => (pod.batcher ?? this.central) as Batcher,
       newLane: (pod, batcher) => new Lane(pod, batcher, this),
+      resizing: (pod, resizing) => this.tracer?.podResizing(this, pod, resizing, this.sim.now),
     });
     for (let i = 0; i < spec.replicas; i++) this.addPod(spec.lifecycle.initialReady);
   }
@@ -186,6 +190,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
       lane.demand = threads / pod.activeLanes();
       lane.remaining = pod.variant.serviceTime(size, threads) + wakeUp;
       cpu.start(lane);
+      if (this.tracer !== null) this.tracer.batchStart(this, lane, now);
       return;
     }
     // The batch runs on the cores the pod may use now (more than its request if it may burst);
@@ -194,6 +199,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
     lane.cores = cores / pod.activeLanes();
     pod.cpuChange(now, lane.cores);
     this.sim.post(now + pod.variant.serviceTime(size, cores) + wakeUp, this, DONE, lane);
+    if (this.tracer !== null) this.tracer.batchStart(this, lane, now);
   }
 
   drop(request: Request, reason: string): void {
@@ -223,6 +229,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
 
   private finishBatch(lane: Lane): void {
     const now = this.sim.now;
+    if (this.tracer !== null) this.tracer.batchEnd(this, lane, now, false);
     this.tally.advance(now);
     this.tally.busyLanes--;
     lane.busy = false;
@@ -257,12 +264,14 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
   private addPod(readyNow: boolean): Pod {
     const pod = new Pod(this.nextPodId++, this.template.cores, this.template.variant, this.sim.now, this.cpuLimitPerRequest);
     this.pods.push(pod);
+    this.tracer?.podState(this, pod, this.sim.now);
     const lifecycle = this.spec.lifecycle;
     this.cluster.place(pod, this.resources(pod.cores), this.spec.nodePool, () => {
       this.tally.advance(this.sim.now);
       pod.state = 'starting';
       pod.startTime = this.sim.now;
       this.tally.allocatedCores += pod.cores;
+      this.tracer?.podState(this, pod, this.sim.now);
       const startup = readyNow ? 0 : lifecycle.containerStartSeconds + lifecycle.modelLoadSeconds + lifecycle.warmupSeconds;
       if (startup === 0) this.podReady(pod);
       else this.sim.post(this.sim.now + startup, this, READY, pod);
@@ -275,6 +284,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
     this.tally.advance(this.sim.now);
     pod.state = 'ready';
     pod.readyTime = this.sim.now;
+    this.tracer?.podState(this, pod, this.sim.now);
     const batcher = this.central ?? (pod.batcher = this.newBatcher());
     const lanes = pod.variant.concurrency(pod.cores);
     for (let i = 0; i < lanes; i++) pod.lanes.push(new Lane(pod, batcher, this));
@@ -290,10 +300,12 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
     if (pod.state === 'pending') {
       pod.state = 'gone';
       this.pods.splice(this.pods.indexOf(pod), 1);
+      this.tracer?.podState(this, pod, this.sim.now);
       return;
     }
     if (pod.state === 'ready') this.tally.readyLanes -= pod.activeLanes();
     pod.state = 'terminating';
+    this.tracer?.podState(this, pod, this.sim.now);
     this.central?.withdraw(pod);
     this.maybeGone(pod);
     if (pod.state === 'terminating') this.sim.post(this.sim.now + this.spec.lifecycle.terminationGraceSeconds, this, GRACE_OVER, pod);
@@ -305,6 +317,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
     pod.state = 'gone';
     this.tally.allocatedCores -= pod.cores;
     this.pods.splice(this.pods.indexOf(pod), 1);
+    this.tracer?.podState(this, pod, this.sim.now);
     this.cluster.release(pod, this.resources(pod.cores));
   }
 
@@ -320,6 +333,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
     }
     for (const lane of pod.lanes) {
       if (!lane.busy) continue;
+      this.tracer?.batchEnd(this, lane, this.sim.now, true);
       const size = lane.size;
       lane.size = 0;
       for (let i = 0; i < size; i++) this.drop(lane.batch[i], 'terminated');

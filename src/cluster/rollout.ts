@@ -27,6 +27,8 @@ export interface RolloutHost {
   batcherOf(pod: Pod): Batcher;
   /** A new lane of one of its pods. */
   newLane(pod: Pod, batcher: Batcher): Lane;
+  /** An in-place resize of the pod was asked for (true) or is over (false): for a trace of the run. */
+  resizing(pod: Pod, resizing: boolean): void;
 }
 
 interface PendingResize {
@@ -108,6 +110,7 @@ export class Rollout implements EventHandler {
    */
   resizePod(pod: Pod, cores: number, evictIfDeferred: boolean): void {
     this.pendingResize.set(pod, { cores, evictIfDeferred });
+    this.host.resizing(pod, true);
     this.sim.post(this.sim.now + this.resizeSeconds, this, 0, pod);
   }
 
@@ -120,7 +123,10 @@ export class Rollout implements EventHandler {
   private applyResize(pod: Pod): void {
     const request = this.pendingResize.get(pod);
     this.pendingResize.delete(pod);
-    if (request === undefined || pod.state === 'gone' || pod.state === 'terminating' || pod.cores === request.cores) return;
+    if (request === undefined || pod.state === 'gone' || pod.state === 'terminating' || pod.cores === request.cores) {
+      this.host.resizing(pod, false);
+      return;
+    }
     const extra = request.cores - pod.cores;
     const apply = () => {
       if (pod.state === 'gone' || pod.state === 'terminating' || pod.node === null) return true;
@@ -129,13 +135,18 @@ export class Rollout implements EventHandler {
       this.tally.allocatedCores += extra;
       pod.cores += extra;
       if (pod.state === 'ready') this.resizeLanes(pod);
+      this.host.resizing(pod, false);
       if (extra < 0) this.cluster.retryWaiting();
       return true;
     };
-    if (pod.state === 'pending') pod.cores = request.cores;
-    else if (!apply()) {
-      if (request.evictIfDeferred) this.host.evict(pod);
-      else this.cluster.wait({ retry: apply });
+    if (pod.state === 'pending') {
+      pod.cores = request.cores;
+      this.host.resizing(pod, false);
+    } else if (!apply()) {
+      if (request.evictIfDeferred) {
+        this.host.resizing(pod, false);
+        this.host.evict(pod);
+      } else this.cluster.wait({ retry: apply });
     }
   }
 

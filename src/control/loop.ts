@@ -24,6 +24,13 @@ export interface ScopedPolicy {
   targets: readonly string[] | null;
 }
 
+/** One decision of a policy: when it was made, and each action it returned with whether the plane changed anything for it. */
+export interface Decision {
+  time: number;
+  policy: string;
+  actions: { action: Action; applied: boolean }[];
+}
+
 /** The deployment or stage an action is about. */
 function actionTarget(action: Action): string {
   return action.kind === 'weights' ? action.stage : action.deployment;
@@ -37,6 +44,12 @@ function actionTarget(action: Action): string {
  */
 export class ControlLoop {
   reconfigurations = 0;
+  /**
+   * Hears of every decision once its actions are carried out (a trace of the run); null unless
+   * someone listens, and then the loop keeps no record of its decisions. Unlike `onDecide`, which
+   * is called before the policy decides, it sees what was decided.
+   */
+  onDecision: ((decision: Decision) => void) | null = null;
 
   constructor(
     private readonly clock: Clock,
@@ -55,12 +68,16 @@ export class ControlLoop {
   private decide(scoped: ScopedPolicy): void {
     const now = this.clock.now();
     this.onDecide?.();
+    const heard = this.onDecision === null ? null : ([] as Decision['actions']);
     for (const action of scoped.policy.decide(this.plane.observe(now))) {
       if (scoped.targets !== null && !this.mayAct(scoped.targets, action)) {
         throw new InputError(`policy ${scoped.policy.name}: an action on "${actionTarget(action)}", which is not one of its deployments (${scoped.targets.join(', ')})`);
       }
-      if (this.plane.apply(action)) this.reconfigurations++;
+      const applied = this.plane.apply(action);
+      if (applied) this.reconfigurations++;
+      heard?.push({ action, applied });
     }
+    if (heard !== null) this.onDecision?.({ time: now, policy: scoped.policy.name, actions: heard });
     this.clock.at(now + scoped.policy.intervalSeconds, () => this.decide(scoped));
   }
 

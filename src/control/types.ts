@@ -34,7 +34,13 @@ export interface DeploymentObservation {
   variant: string;
   accuracy: number | null;
   pods: PodObservation[];
+  /** Requests waiting in the deployment's queues, not yet in service. */
   queueLength: number;
+  /**
+   * Requests in the deployment now, waiting or in service (with a central queue, those waiting
+   * while no pod is ready count too): the concurrency Knative's queue-proxy and activator report.
+   */
+  inFlight: number;
 }
 
 export interface Observation {

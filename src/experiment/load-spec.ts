@@ -8,10 +8,15 @@ import { readSpecFile } from './spec-variants.js';
  * applied to its base (see spec-variants.ts); every problem is an InputError naming the file and field.
  */
 export function loadSpec(file: string, overrides: string[] = [], seed?: number): Spec {
+  return validateSpec(readRawSpec(file, overrides, seed), file, overrides);
+}
+
+/** A spec file read with its overrides and seed applied, not yet validated (what a worker thread is handed). */
+export function readRawSpec(file: string, overrides: string[] = [], seed?: number): unknown {
   const raw: unknown = readSpecFile(file);
   for (const assignment of overrides) applyOverride(raw, assignment);
   if (seed !== undefined && raw !== null && typeof raw === 'object') (raw as Record<string, unknown>).seed = seed;
-  return validateSpec(raw, file, overrides);
+  return raw;
 }
 
 /** Validates a spec; a problem in a field an override set is reported with that `--set`, so the user sees which flag to fix. */

@@ -16,7 +16,8 @@ import { buildWorld, controllerCost, stageOfDeployment, variantOf, type World } 
 import { createPolicies, policyContext, policyLabel } from './policies.js';
 import { SimulatedControlPlane } from '../cluster/control-plane.js';
 import type { Deployment } from '../cluster/deployment.js';
-import { ControlLoop, type ScopedPolicy } from '../control/loop.js';
+import type { ClusterTracer } from '../cluster/tracer.js';
+import { ControlLoop, type Decision, type ScopedPolicy } from '../control/loop.js';
 import type { Spec } from './spec.js';
 import { explainEventTime, overloadStop, rejectFastPolicies, rejectSilentWorkload, stuckDrain } from './run-checks.js';
 import { summarize, type Summary } from './summary.js';
@@ -34,6 +35,27 @@ export interface RunOptions {
   resolveModule?: (file: string) => string;
   /** Hears of the run's policies once they are built, for a caller that reads their decisions afterwards. */
   onPolicies?: (policies: ScopedPolicy[]) => void;
+  /** Watches the run from inside: pods, batches, decisions and sampled counters (`servesim run --trace-events`). */
+  tracer?: RunTracer;
+}
+
+/**
+ * Watches a run from inside (src/report/trace-events.ts writes what it hears as a trace): the
+ * deployments' pods and batches, the control loop's decisions, and the state of the world sampled
+ * at the times it asks for, between events. It reads and never changes anything, and it posts no
+ * events, so a traced run's results are the untraced run's.
+ */
+export interface RunTracer extends ClusterTracer {
+  /** The world is built and nothing has happened yet: its deployments in spec order (their pods as created), and its policies' names. */
+  start(deployments: readonly Deployment[], policies: readonly string[], now: number): void;
+  /** A policy decided and its actions were carried out. */
+  decision(decision: Decision): void;
+  /** The next simulated time it samples at (never before the last), or Infinity. */
+  nextSample(): number;
+  /** Every event before `time` has been handled and none at it: the world as it is just before `time`. */
+  sample(time: number): void;
+  /** The run ended at `time` (not called when it fails). */
+  finish(time: number): void;
 }
 
 /** Simulated seconds between progress reports when the run's length is not known in advance. */
@@ -88,6 +110,29 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
   const plane = new SimulatedControlPlane(sim, world.deployments, world.service, () => metrics.arrived, spec.metricsServer.scrapeSeconds, variantFor, spec.metricsServer.scrapeOffsetSeconds);
   const stages = stageOfDeployment(spec);
   const loop = policies.length === 0 ? null : new ControlLoop(plane, plane, policies, (d) => stages.get(d), controllerCost(spec, world.cluster));
+  const tracer = options.tracer ?? null;
+  if (tracer !== null) {
+    const deployments = [...world.deployments.values()];
+    for (const d of deployments) d.tracer = tracer;
+    tracer.start(deployments, policies.map((p) => p.policy.name), sim.now);
+    if (loop !== null) loop.onDecision = (decision) => tracer.decision(decision);
+  }
+  /**
+   * Runs the simulation up to `horizon`. A traced run stops on the way at each time its tracer
+   * samples at: handling events in more, shorter steps changes nothing, as no handler sees where a
+   * step ends (a handler that stops the run still stops it at the same event).
+   */
+  const runTo =
+    tracer === null
+      ? (horizon: number) => sim.runUntil(horizon)
+      : (horizon: number) => {
+          for (let at = tracer.nextSample(); at < horizon; at = tracer.nextSample()) {
+            sim.runUntil(at);
+            if (sim.now < at) return; // stopped by a handler before `at`
+            tracer.sample(at);
+          }
+          sim.runUntil(horizon);
+        };
   const beforeMetrics = sim.pendingEvents;
   metrics.start();
   /** Events that recur for ever whatever happens (the windows'): with only these left, nothing else can. */
@@ -102,7 +147,7 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
     const end = () => (spec.duration ?? (feeder.exhausted ? arrivals.end : Infinity));
     const step = Number.isFinite(horizon) ? horizon / 100 : OPEN_ENDED_STEP_SECONDS;
     for (let stop = end(); sim.now < stop; stop = end()) {
-      sim.runUntil(Math.min(stop, sim.now + step));
+      runTo(Math.min(stop, sim.now + step));
       options.onProgress?.(Number.isFinite(horizon) ? sim.now / horizon : (arrivals.progress?.() ?? 0));
     }
     if (spec.drain) {
@@ -110,7 +155,7 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
         // Without a controller nothing can change once only the windows' events are left.
         if (loop === null && sim.pendingEvents <= recurringEvents) throw stuckDrain(world, sim.now);
         if (sim.now >= longest) throw new InputError(`drain: ${world.service.live} requests still unfinished at ${sim.now} s, the longest run (at most ${MAX_WINDOWS_PER_RUN} windows of ${spec.window} s)`);
-        sim.runUntil(Math.min(sim.now + spec.window, longest));
+        runTo(Math.min(sim.now + spec.window, longest));
       }
     }
   } catch (error) {
@@ -124,6 +169,7 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
   }
 
   const duration = sim.now;
+  tracer?.finish(duration);
   metrics.finish(duration);
   const inFlight = inFlightRequests(world);
   for (const [request, where] of inFlight) metrics.inFlight(request, where);

@@ -242,7 +242,7 @@ function checkRunBounds(spec: BoundedSpec, ctx: z.RefinementCtx): void {
 }
 
 /** Policies that may add pods to a deployment with none (VPA only resizes pods that exist; a module may do anything). */
-const ADDS_PODS = new Set<PolicySpec['name']>(['hpa', 'infadapter', 'ms+', 'ipa', 'module']);
+const ADDS_PODS = new Set<PolicySpec['name']>(['hpa', 'kpa', 'keda', 'infadapter', 'ms+', 'ipa', 'module']);
 
 /**
  * A drain waits for every request: one routed to a deployment that will never have a pod (no

@@ -1,5 +1,6 @@
 import { round, type LatencySummaryMs } from '../metrics/latency-stats.js';
 import type { RunMetrics } from '../metrics/run-metrics.js';
+import type { Provenance } from './provenance.js';
 import type { Spec } from './spec.js';
 
 export interface DeploymentSummary {
@@ -24,9 +25,9 @@ export interface Timing {
 }
 
 /**
- * `summary.json`. Every field but `timing` and `wallSeconds` (the same as `timing.wallSeconds`,
- * kept at the top for scripts that read it there) is a pure function of the spec and seed:
- * byte-identical for the same spec and seed.
+ * `summary.json`. Every field but `timing`, `wallSeconds` (the same as `timing.wallSeconds`,
+ * kept at the top for scripts that read it there) and `provenance` is a pure function of the spec
+ * and seed: byte-identical for the same spec and seed.
  */
 export interface Summary {
   name: string;
@@ -65,6 +66,8 @@ export interface Summary {
   warnings?: string[];
   wallSeconds: number;
   timing: Timing;
+  /** The servesim version and commit, the command and the spec's hash, added where the summary is written. */
+  provenance?: Provenance;
 }
 
 export function summarize(

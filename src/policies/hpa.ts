@@ -24,6 +24,22 @@ const scalingRules = (window: number, policies: z.input<typeof scalingPolicy>[])
     })
     .default({ stabilizationWindowSeconds: window, selectPolicy: 'Max', policies: policies as z.infer<typeof scalingPolicy>[] });
 
+/** The HPA's `behavior` (autoscaling/v2), with the API's defaults; KEDA passes its own through to the HPA it makes. */
+export const hpaBehaviorSchema = z
+  .strictObject({
+    scaleUp: scalingRules(0, [
+      { type: 'Pods', value: 4, periodSeconds: 15 },
+      { type: 'Percent', value: 100, periodSeconds: 15 },
+    ]),
+    scaleDown: scalingRules(300, [{ type: 'Percent', value: 100, periodSeconds: 15 }]),
+  })
+  .default({
+    scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }] },
+    scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] },
+  });
+
+export type HpaBehavior = z.infer<typeof hpaBehaviorSchema>;
+
 export const hpaSchema = z
   .strictObject({
     name: z.literal('hpa'),
@@ -42,18 +58,7 @@ export const hpaSchema = z
     tolerance: z.number().nonnegative().default(0.1).describe('--horizontal-pod-autoscaler-tolerance'),
     cpuInitializationSeconds: z.number().nonnegative().default(300).describe('--horizontal-pod-autoscaler-cpu-initialization-period'),
     initialReadinessDelaySeconds: z.number().nonnegative().default(30).describe('--horizontal-pod-autoscaler-initial-readiness-delay'),
-    behavior: z
-      .strictObject({
-        scaleUp: scalingRules(0, [
-          { type: 'Pods', value: 4, periodSeconds: 15 },
-          { type: 'Percent', value: 100, periodSeconds: 15 },
-        ]),
-        scaleDown: scalingRules(300, [{ type: 'Percent', value: 100, periodSeconds: 15 }]),
-      })
-      .default({
-        scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }] },
-        scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] },
-      }),
+    behavior: hpaBehaviorSchema,
   })
   .refine((h) => h.metric !== 'rps' || h.targetRps !== undefined, { message: 'metric "rps" needs targetRps', path: ['targetRps'] })
   .refine((h) => h.minReplicas <= h.maxReplicas, { message: 'minReplicas must not exceed maxReplicas', path: ['minReplicas'] })
@@ -162,46 +167,41 @@ function changedWithin(events: Timed[], now: number, period: number): number {
   return sum;
 }
 
-export class Hpa implements Policy {
-  readonly name = 'hpa';
-  readonly intervalSeconds: number;
-  readonly firstDecisionSeconds: number;
+/**
+ * GetExternalPerPodMetricReplicas (replica_calculator.go): an External metric with an AverageValue
+ * target, both in milli-units. The ratio compares the metric's total with the target times the
+ * pods the scale's status counts (`statusReplicas`), not the ready ones; outside the tolerance
+ * the proposal is ceil(total / target) (inside it, or with no pods and a total of 0, the status count).
+ */
+export function externalPerPodReplicas(totalMilli: number, targetMilli: number, statusReplicas: number, tolerance: number): number {
+  const ratio = totalMilli / (targetMilli * statusReplicas);
+  return Math.abs(1 - ratio) > tolerance ? Math.ceil(totalMilli / targetMilli) : statusReplicas;
+}
+
+/** What bounds a proposal: the HPA's replica range and its behaviour. */
+export interface HpaLimits {
+  minReplicas: number;
+  maxReplicas: number;
+  behavior: HpaBehavior;
+}
+
+/**
+ * The part of the HPA's sync that follows the metrics (horizontal.go reconcileAutoscaler): bounds,
+ * the stabilisation windows and the scaling policies, with the recommendations and scale events
+ * they remember. Any metric's proposal goes through it: the HPA's own, or the External metric of
+ * the HPA that KEDA creates.
+ */
+export class HpaReconciler {
   private readonly recommendations: Timed[] = [];
   private readonly upEvents: Timed[] = [];
   private readonly downEvents: Timed[] = [];
   private initialRecommendationRecorded = false;
 
-  constructor(
-    readonly spec: HpaSpec,
-    private readonly metricWindowSeconds: number,
-  ) {
-    this.intervalSeconds = spec.syncSeconds;
-    this.firstDecisionSeconds = spec.syncSeconds;
-  }
+  constructor(private readonly limits: HpaLimits) {}
 
-  decide(o: Observation): Action[] {
-    const d = o.deployments.find((x) => x.name === this.spec.deployment);
-    if (d === undefined) return [];
-    const desired = this.desiredReplicas(d, o.now);
-    if (desired === d.replicas) return [];
-    // storeScaleEvent: the change counts against the scaling policies for their periods; it takes
-    // the place of the last event older than its direction's longest policy period, if any.
-    const up = desired > d.replicas;
-    const events = up ? this.upEvents : this.downEvents;
-    const rules = up ? this.spec.behavior.scaleUp : this.spec.behavior.scaleDown;
-    const longestPeriod = Math.max(...rules.policies.map((p) => p.periodSeconds));
-    let outdated = -1;
-    for (let i = 0; i < events.length; i++) if (events[i].time < o.now - longestPeriod) outdated = i;
-    const event = { time: o.now, replicas: Math.abs(desired - d.replicas) };
-    if (outdated >= 0) events[outdated] = event;
-    else events.push(event);
-    return [{ kind: 'scale', deployment: d.name, replicas: desired }];
-  }
-
-  /** reconcileAutoscaler: bounds first, then the metric proposal, stabilised and rate-limited. */
-  desiredReplicas(d: DeploymentObservation, now: number): number {
-    const { minReplicas, maxReplicas } = this.spec;
-    const current = d.replicas;
+  /** The replicas a sync at `now` asks for; `propose` gives the metric's proposal (null: none usable), asked only where the bounds do not decide. */
+  desiredReplicas(current: number, now: number, propose: () => number | null): number {
+    const { minReplicas, maxReplicas } = this.limits;
     // recordInitialRecommendation: the first sync records the current scale, so a scale-down
     // waits out the stabilisation window from then.
     if (!this.initialRecommendationRecorded) {
@@ -211,14 +211,31 @@ export class Hpa implements Policy {
     if (current === 0 && minReplicas > 0) return current; // scaling disabled while the target is at 0
     if (current > maxReplicas) return maxReplicas;
     if (current < minReplicas) return minReplicas;
-    const proposal = proposeReplicas(this.spec, d, now, this.metricWindowSeconds);
+    const proposal = propose();
     if (proposal === null) return current;
     return this.rateLimit(this.stabilize(proposal, current, now), current, now);
   }
 
+  /**
+   * storeScaleEvent: a change the HPA made counts against the scaling policies for their periods;
+   * it takes the place of the last event older than its direction's longest policy period, if any.
+   */
+  recordScale(current: number, desired: number, now: number): void {
+    if (desired === current) return;
+    const up = desired > current;
+    const events = up ? this.upEvents : this.downEvents;
+    const rules = up ? this.limits.behavior.scaleUp : this.limits.behavior.scaleDown;
+    const longestPeriod = Math.max(...rules.policies.map((p) => p.periodSeconds));
+    let outdated = -1;
+    for (let i = 0; i < events.length; i++) if (events[i].time < now - longestPeriod) outdated = i;
+    const event = { time: now, replicas: Math.abs(desired - current) };
+    if (outdated >= 0) events[outdated] = event;
+    else events.push(event);
+  }
+
   /** stabilizeRecommendationWithBehaviors: min over the scale-up window, max over the scale-down window. */
   private stabilize(proposal: number, current: number, now: number): number {
-    const { scaleUp, scaleDown } = this.spec.behavior;
+    const { scaleUp, scaleDown } = this.limits.behavior;
     let up = proposal;
     let down = proposal;
     for (const r of this.recommendations) {
@@ -240,7 +257,8 @@ export class Hpa implements Policy {
    * was added and plus what was removed within it (both directions).
    */
   private rateLimit(desired: number, current: number, now: number): number {
-    const { scaleUp, scaleDown } = this.spec.behavior;
+    const { minReplicas, maxReplicas, behavior } = this.limits;
+    const { scaleUp, scaleDown } = behavior;
     const periodStart = (periodSeconds: number) =>
       current - changedWithin(this.upEvents, now, periodSeconds) + changedWithin(this.downEvents, now, periodSeconds);
     if (desired > current) {
@@ -253,7 +271,7 @@ export class Hpa implements Policy {
         // Max picks the largest change, Min the smallest.
         limit = Math.max(current, scaleUp.selectPolicy === 'Min' ? Math.min(...limits) : Math.max(...limits));
       }
-      return Math.min(desired, limit, this.spec.maxReplicas);
+      return Math.min(desired, limit, maxReplicas);
     }
     if (desired < current) {
       let limit = current; // Disabled
@@ -265,8 +283,38 @@ export class Hpa implements Policy {
         // Scaling down, the largest change (Max) is the smallest limit.
         limit = Math.min(current, scaleDown.selectPolicy === 'Min' ? Math.max(...limits) : Math.min(...limits));
       }
-      return Math.max(desired, limit, this.spec.minReplicas);
+      return Math.max(desired, limit, minReplicas);
     }
     return desired;
+  }
+}
+
+export class Hpa implements Policy {
+  readonly name = 'hpa';
+  readonly intervalSeconds: number;
+  readonly firstDecisionSeconds: number;
+  private readonly reconciler: HpaReconciler;
+
+  constructor(
+    readonly spec: HpaSpec,
+    private readonly metricWindowSeconds: number,
+  ) {
+    this.intervalSeconds = spec.syncSeconds;
+    this.firstDecisionSeconds = spec.syncSeconds;
+    this.reconciler = new HpaReconciler(spec);
+  }
+
+  decide(o: Observation): Action[] {
+    const d = o.deployments.find((x) => x.name === this.spec.deployment);
+    if (d === undefined) return [];
+    const desired = this.desiredReplicas(d, o.now);
+    if (desired === d.replicas) return [];
+    this.reconciler.recordScale(d.replicas, desired, o.now);
+    return [{ kind: 'scale', deployment: d.name, replicas: desired }];
+  }
+
+  /** reconcileAutoscaler: bounds first, then the metric proposal, stabilised and rate-limited. */
+  desiredReplicas(d: DeploymentObservation, now: number): number {
+    return this.reconciler.desiredReplicas(d.replicas, now, () => proposeReplicas(this.spec, d, now, this.metricWindowSeconds));
   }
 }

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { Hpa, hpaSchema } from './hpa.js';
 import { InfAdapter, infadapterSchema, msPlusSchema, type VariantInfo } from './infadapter.js';
 import { Ipa, ipaSchema } from './ipa.js';
+import { Keda, kedaSchema } from './keda.js';
+import { Kpa, kpaSchema } from './kpa.js';
 import type { IpaVariant } from './ipa-allocation.js';
 import { infadapterEwma, infadapterLstm, ipaLstm, ipaReactive, loadLstmFile, shippedLstmPath } from './predictors/lstm.js';
 import { modulePolicySchema } from './module.js';
@@ -14,7 +16,7 @@ import type { Policy } from '../control/types.js';
 import { Vpa, vpaSchema } from './vpa.js';
 
 /** Every policy a spec can name, told apart by `name`. */
-export const policySchema = z.discriminatedUnion('name', [staticPolicySchema, hpaSchema, vpaSchema, infadapterSchema, msPlusSchema, ipaSchema, spongeSchema, modulePolicySchema]);
+export const policySchema = z.discriminatedUnion('name', [staticPolicySchema, hpaSchema, vpaSchema, kpaSchema, kedaSchema, infadapterSchema, msPlusSchema, ipaSchema, spongeSchema, modulePolicySchema]);
 
 export type PolicySpec = z.infer<typeof policySchema>;
 
@@ -49,6 +51,10 @@ export function createPolicy(spec: Exclude<PolicySpec, { name: 'module' }>, cont
       return new Hpa(spec, context.metricWindowSeconds);
     case 'vpa':
       return new Vpa(spec);
+    case 'kpa':
+      return new Kpa(spec);
+    case 'keda':
+      return new Keda(spec);
     case 'infadapter':
     case 'ms+':
       return new InfAdapter(spec, context.variants(spec.deployments, spec.capacitySloMs), infadapterPredictor(spec.predictor, spec.margin));

@@ -42,16 +42,41 @@ export interface PolicyAggregate {
   windowViolationRate: number;
   meanCores: number;
   accuracy: number;
+  /** Half-widths of the 95% intervals of those means over the seeds (null or absent: one seed). */
+  halfWidths?: Partial<Record<'sloViolationRate' | 'windowViolationRate' | 'meanCores' | 'accuracy', number | null>>;
 }
 
-/** SLO violations (both metrics), cost and accuracy per policy (means over seeds), side by side. */
+/** A bar's value with the ends of its error bar, `low` and `high`, where it has a half-width. */
+function withBounds<T extends { value: number }>(row: T, halfWidth: number | null | undefined): T & { low?: number; high?: number } {
+  return halfWidth === null || halfWidth === undefined ? row : { ...row, low: row.value - halfWidth, high: row.value + halfWidth };
+}
+
+/**
+ * One panel: the bars and, where any bar has bounds, a layer of error bars from each such bar's
+ * `low` to its `high` (the 95% interval of the mean over the seeds).
+ */
+export function barLayers(values: readonly Record<string, unknown>[], bar: Record<string, unknown>, yAxis: Record<string, unknown> = {}): object {
+  const x = bar.x as object;
+  const bars = { mark: { type: 'bar' }, encoding: bar };
+  // Without bounds (one seed), the bars alone.
+  if (!values.some((v) => v.low !== undefined)) return bars;
+  const errorBars = {
+    transform: [{ filter: 'isValid(datum.low)' }],
+    mark: { type: 'errorbar', ticks: { width: 6 }, color: '#333' },
+    encoding: { x, y: { field: 'low', type: 'quantitative', title: null, ...yAxis }, y2: { field: 'high' } },
+  };
+  return { layer: [bars, errorBars] };
+}
+
+/** SLO violations (both metrics), cost and accuracy per policy (means over seeds, with their 95% intervals where there are several), side by side. */
 export function policyBars(rows: PolicyAggregate[], title: string): TopLevelSpec {
   const metrics = ['windows over the SLO (%, paper)', 'requests over the SLO (%)', 'cost (mean cores)', 'accuracy (top-1, %)'];
+  const scaled = (x: number | null | undefined, factor: number) => (x === null || x === undefined ? x : factor * x);
   const values = rows.flatMap((r) => [
-    { policy: r.policy, metric: metrics[0], value: 100 * r.windowViolationRate },
-    { policy: r.policy, metric: metrics[1], value: 100 * r.sloViolationRate },
-    { policy: r.policy, metric: metrics[2], value: r.meanCores },
-    { policy: r.policy, metric: metrics[3], value: 100 * r.accuracy },
+    withBounds({ policy: r.policy, metric: metrics[0], value: 100 * r.windowViolationRate }, scaled(r.halfWidths?.windowViolationRate, 100)),
+    withBounds({ policy: r.policy, metric: metrics[1], value: 100 * r.sloViolationRate }, scaled(r.halfWidths?.sloViolationRate, 100)),
+    withBounds({ policy: r.policy, metric: metrics[2], value: r.meanCores }, r.halfWidths?.meanCores),
+    withBounds({ policy: r.policy, metric: metrics[3], value: 100 * r.accuracy }, scaled(r.halfWidths?.accuracy, 100)),
   ]);
   return {
     title,
@@ -60,12 +85,11 @@ export function policyBars(rows: PolicyAggregate[], title: string): TopLevelSpec
     spec: {
       width: 200,
       height: 180,
-      mark: { type: 'bar' },
-      encoding: {
+      ...barLayers(values, {
         x: { field: 'policy', type: 'nominal', sort: rows.map((r) => r.policy), title: null },
         y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
         color: { field: 'policy', type: 'nominal', legend: null },
-      },
+      }),
     },
     resolve: { scale: { y: 'independent' } },
   } as TopLevelSpec;
@@ -108,13 +132,17 @@ export function tradeoffChart(sweep: (PolicyAggregate & { weight: number })[], p
 
 /**
  * Bars of several metrics per policy: one row of panels per metric (in `metrics`' order, each its
- * own scale), one column per setting (in the order first seen), one bar per policy.
+ * own scale), one column per setting (in the order first seen), one bar per policy; a value with
+ * a `halfWidth` (the 95% interval of a mean over seeds) gets an error bar.
  */
-export function metricBars(values: { column: string; policy: string; metric: string; value: number }[], metrics: string[], title: string, width: number): TopLevelSpec {
+export function metricBars(values: { column: string; policy: string; metric: string; value: number; halfWidth?: number | null }[], metrics: string[], title: string, width: number): TopLevelSpec {
   const policies = [...new Set(values.map((r) => r.policy))];
+  const bounded = values.map(({ halfWidth, ...row }) => withBounds(row, halfWidth));
+  // '~f': a panel where every value is 0 (no violations anywhere) reads 0, not 0.000000.
+  const axis = { axis: { format: '~f' } };
   return {
     title,
-    data: { values },
+    data: { values: bounded },
     facet: {
       row: { field: 'metric', type: 'nominal', title: null, sort: metrics },
       column: { field: 'column', type: 'nominal', title: null, sort: [...new Set(values.map((r) => r.column))] },
@@ -122,13 +150,15 @@ export function metricBars(values: { column: string; policy: string; metric: str
     spec: {
       width,
       height: 120,
-      mark: { type: 'bar' },
-      encoding: {
-        x: { field: 'policy', type: 'nominal', sort: policies, title: null },
-        // '~f': a panel where every value is 0 (no violations anywhere) reads 0, not 0.000000.
-        y: { field: 'value', type: 'quantitative', title: null, axis: { format: '~f' } },
-        color: { field: 'policy', type: 'nominal', sort: policies, legend: null },
-      },
+      ...barLayers(
+        bounded,
+        {
+          x: { field: 'policy', type: 'nominal', sort: policies, title: null },
+          y: { field: 'value', type: 'quantitative', title: null, ...axis },
+          color: { field: 'policy', type: 'nominal', sort: policies, legend: null },
+        },
+        axis,
+      ),
     },
     resolve: { scale: { y: 'independent' } },
   } as TopLevelSpec;

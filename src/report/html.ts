@@ -11,9 +11,22 @@ export interface ReportSection {
   svg?: string;
 }
 
+/** Where a report came from (experiment/provenance.ts makes it): shown at its foot. */
+export interface ReportProvenance {
+  servesim: string;
+  commit: string | null;
+  command: string[];
+  specSha256?: string;
+}
+
 const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-export function htmlReport(title: string, sections: ReportSection[]): string {
+function footer(p: ReportProvenance): string {
+  const parts = [`servesim ${p.servesim}`, `commit ${p.commit ?? 'unknown'}`, `command: servesim ${p.command.join(' ')}`, ...(p.specSha256 === undefined ? [] : [`specs sha256 ${p.specSha256}`])];
+  return `<footer><p><small>${parts.map(escape).join(' · ')}</small></p></footer>`;
+}
+
+export function htmlReport(title: string, sections: ReportSection[], provenance?: ReportProvenance): string {
   const body = sections
     .map((s) => {
       const parts = [`<h2>${escape(s.heading)}</h2>`];
@@ -36,10 +49,11 @@ th:first-child, td:first-child { text-align: left; } figure { margin: 1em 0; ove
 </style></head>
 <body><h1>${escape(title)}</h1>
 ${body}
+${provenance === undefined ? '' : footer(provenance)}
 </body></html>
 `;
 }
 
-export function writeHtmlReport(path: string, title: string, sections: ReportSection[]): void {
-  writeFileAtomic(path, htmlReport(title, sections));
+export function writeHtmlReport(path: string, title: string, sections: ReportSection[], provenance?: ReportProvenance): void {
+  writeFileAtomic(path, htmlReport(title, sections, provenance));
 }

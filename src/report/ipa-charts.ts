@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { nearestRankQuantileSorted } from '../metrics/quantile.js';
-import { metricBars } from './comparison-charts.js';
+import { barLayers, metricBars } from './comparison-charts.js';
 
 /** One policy on one pattern, averaged over seeds. */
 export interface PatternAggregate {
@@ -9,15 +9,18 @@ export interface PatternAggregate {
   accuracy: number;
   meanCores: number;
   violationRate: number;
+  /** Half-widths of the 95% intervals of those means over the seeds (null or absent: one seed). */
+  halfWidths?: Partial<Record<'accuracy' | 'meanCores' | 'violationRate', number | null>>;
 }
 
-/** Figs. 8–12: accuracy, cost and SLA violations, one column per load pattern, one bar per policy. */
+/** Figs. 8–12: accuracy, cost and SLA violations, one column per load pattern, one bar per policy, with the 95% intervals over the seeds where there are several. */
 export function patternBars(rows: PatternAggregate[], title: string): TopLevelSpec {
   const metrics = ['end-to-end accuracy', 'cost (mean cores)', 'SLA violations (%)'];
+  const percent = (x: number | null | undefined) => (x === null || x === undefined ? x : 100 * x);
   const values = rows.flatMap((r) => [
-    { column: r.workload, policy: r.policy, metric: metrics[0], value: r.accuracy },
-    { column: r.workload, policy: r.policy, metric: metrics[1], value: r.meanCores },
-    { column: r.workload, policy: r.policy, metric: metrics[2], value: 100 * r.violationRate },
+    { column: r.workload, policy: r.policy, metric: metrics[0], value: r.accuracy, halfWidth: r.halfWidths?.accuracy },
+    { column: r.workload, policy: r.policy, metric: metrics[1], value: r.meanCores, halfWidth: r.halfWidths?.meanCores },
+    { column: r.workload, policy: r.policy, metric: metrics[2], value: 100 * r.violationRate, halfWidth: percent(r.halfWidths?.violationRate) },
   ]);
   return metricBars(values, metrics, title, 150);
 }
@@ -82,21 +85,26 @@ export function preferenceChart(points: { label: string; meanCores: number; accu
   } as TopLevelSpec;
 }
 
-/** Fig. 16: SLA violations with each predictor, the paper's and servesim's, side by side. */
-export function ablationChart(rows: { source: string; predictor: string; violations: number }[], title: string): TopLevelSpec {
+/** Fig. 16: SLA violations with each predictor, the paper's and servesim's (with the 95% interval of a mean over seeds, where a row has its half-width), side by side. */
+export function ablationChart(rows: { source: string; predictor: string; violations: number; halfWidth?: number | null }[], title: string): TopLevelSpec {
+  const values = rows.map(({ halfWidth, ...row }) => (halfWidth === null || halfWidth === undefined ? row : { ...row, low: row.violations - halfWidth, high: row.violations + halfWidth }));
+  const yTitle = { title: 'SLA violations (requests)' };
   return {
     title,
-    data: { values: rows },
+    data: { values },
     facet: { column: { field: 'source', type: 'nominal', title: null } },
     spec: {
       width: 160,
       height: 200,
-      mark: { type: 'bar' },
-      encoding: {
-        x: { field: 'predictor', type: 'nominal', title: null },
-        y: { field: 'violations', type: 'quantitative', title: 'SLA violations (requests)' },
-        color: { field: 'predictor', type: 'nominal', legend: null },
-      },
+      ...barLayers(
+        values,
+        {
+          x: { field: 'predictor', type: 'nominal', title: null },
+          y: { field: 'violations', type: 'quantitative', ...yTitle },
+          color: { field: 'predictor', type: 'nominal', legend: null },
+        },
+        yTitle,
+      ),
     },
   } as TopLevelSpec;
 }

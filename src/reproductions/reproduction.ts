@@ -1,4 +1,5 @@
 import type { SpecInput } from '../experiment/spec.js';
+import type { ReportProvenance } from '../report/html.js';
 
 /** A flag of one paper's reproduction, beyond the --quick, --out and --quiet every paper takes. */
 export interface ReproductionOption {
@@ -32,6 +33,6 @@ export interface Reproduction<Options extends object = object, Result = unknown>
   /** Its specs as they are run: base specs, and each override applied to its base. */
   specs(): SpecInput[];
   run(context: ReproductionContext<Options>): Promise<Result>;
-  /** Writes table.csv, the paper's other CSVs, its figures and report.html into `out`; returns the lines to print. */
-  report(result: Result, out: string): Promise<string[]>;
+  /** Writes table.csv, the paper's other CSVs, its figures and report.html (with `provenance` at its foot) into `out`; returns the lines to print. */
+  report(result: Result, out: string, provenance: ReportProvenance): Promise<string[]>;
 }

@@ -437,6 +437,9 @@ export class RealDeployment {
       accuracy: this.accuracy,
       pods,
       queueLength: 0,
+      // Requests sent to its servers and not answered; with no ready server a request fails at
+      // once (src/testbed/real-stage.ts), so nothing waits for a pod as in a central queue.
+      inFlight: this.inFlight(),
     };
   }
 

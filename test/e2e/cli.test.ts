@@ -13,10 +13,15 @@ const small = {
   deployments: [{ name: 'svc', replicas: 2, serviceTime: { dist: 'lognormal', mean: 0.05, cv: 1 }, queueLimit: 5, accuracy: 0.76 }],
 };
 
+/** A summary without what differs from run to run: the wall-clock timing and the provenance, which holds the command line. */
 function withoutWallTime(summaryJson: string): unknown {
-  const { wallSeconds, timing, ...rest } = JSON.parse(summaryJson);
+  const { wallSeconds, timing, provenance, ...rest } = JSON.parse(summaryJson);
   expect(typeof wallSeconds).toBe('number');
   expect(timing.wallSeconds).toBe(wallSeconds);
+  expect(provenance.servesim).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+  expect(provenance.commit === null || /^[0-9a-f]{40}(-dirty)?$/.test(provenance.commit)).toBe(true);
+  expect(provenance.command[0]).toBe('run');
+  expect(provenance.specSha256).toMatch(/^[0-9a-f]{64}$/);
   return rest;
 }
 
@@ -131,7 +136,7 @@ describe('bad input: exit 2, one line naming what is wrong, no summary.json', ()
     ['a string rate', { ...small, workload: { arrivals: { process: 'poisson', rate: 'fast' } } }, 'SPEC: workload.arrivals.rate: expected number, got "fast"'],
     ['a bad schedule', { ...small, workload: { arrivals: { process: 'poisson', rate: [[0, 5], [0, 6]] } } }, 'SPEC: workload.arrivals.rate: schedule times must increase'],
     ['an unknown target', { ...small, workload: { ...small.workload, target: 'nope' } }, 'SPEC: workload.target: expected one of "svc", got "nope"'],
-    ['an unknown policy', { ...small, policy: { name: 'magic' } }, 'SPEC: policy.name: expected one of "static", "hpa", "vpa", "infadapter", "ms+", "ipa", "sponge", "module", got "magic"'],
+    ['an unknown policy', { ...small, policy: { name: 'magic' } }, 'SPEC: policy.name: expected one of "static", "hpa", "vpa", "kpa", "keda", "infadapter", "ms+", "ipa", "sponge", "module", got "magic"'],
   ])('%s', (_name, spec, message) => {
     expect(bad(spec)).toBe(`servesim: ${message}`);
   });

@@ -131,10 +131,18 @@ describe('servesim reproduce', () => {
       ['video', 'lstm', '14437'],
       ['video', 'reactive', '14437'],
     ]);
+    // One seed: IPA against each baseline on bursty, the mean differences without intervals.
+    const pairs = rows('pairs.csv');
+    expect(Object.keys(pairs[0])).toEqual(['workload', 'a', 'b', 'metric', 'seeds', 'mean_a', 'mean_b', 'mean_diff', 'ci_low', 'ci_high', 'significant', 'paired_half_width', 'unpaired_half_width', 'width_ratio']);
+    expect(pairs.map((row) => [row.workload, row.a, row.b, row.metric])).toEqual(['fa2-low', 'fa2-high', 'rim'].flatMap((a) => ['accuracy', 'mean_cores', 'slo_violation_rate'].map((metric) => ['bursty', a, 'ipa', metric])));
+    for (const row of pairs) expect([row.seeds, row.ci_low, row.ci_high, row.significant]).toEqual(['1', '', '', '']);
+    expect(Number(pairs[1].mean_diff)).toBeCloseTo(Number(table[0].mean_cores) - Number(table[1].mean_cores), 3);
     for (const figure of ['comparison', 'timeseries', 'latency_cdf', 'decision_time', 'ablation']) {
       for (const extension of ['svg', 'png']) expect(readFileSync(join(out, `${figure}.${extension}`)).length, `${figure}.${extension}`).toBeGreaterThan(1000);
     }
-    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('IPA reproduced with servesim');
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('IPA reproduced with servesim');
+    expect(html).toContain('Paired differences');
   });
 
   it('reproduce sponge --quick writes the contract: table.csv with its columns for sponge, fa2, static-16 (and vpa) at 500 KB, the figures and report.html', () => {

@@ -25,6 +25,7 @@ export const deployment = (pods: PodObservation[], replicas = pods.filter((p) =>
   accuracy: null,
   pods,
   queueLength: 0,
+  inFlight: 0,
 });
 
 export const observe = (now: number, d: DeploymentObservation): Observation => ({ now, arrivalsPerSecond: [], deployments: [d] });

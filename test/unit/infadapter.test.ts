@@ -165,7 +165,7 @@ describe('InfAdapter', () => {
     const observe = (now: number, cores: number[]): Observation => ({
       now,
       arrivalsPerSecond: [],
-      deployments: variants.map((v, i) => ({ name: v.deployment, replicas: cores[i] > 0 ? 1 : 0, readyReplicas: cores[i] > 0 ? 1 : 0, coresPerReplica: cores[i] || 2, variant: v.variant, accuracy: v.accuracy, pods: [], queueLength: 0 })),
+      deployments: variants.map((v, i) => ({ name: v.deployment, replicas: cores[i] > 0 ? 1 : 0, readyReplicas: cores[i] > 0 ? 1 : 0, coresPerReplica: cores[i] || 2, variant: v.variant, accuracy: v.accuracy, pods: [], queueLength: 0, inFlight: 0 })),
     });
     const make = async (rate: number) => {
       const p = new InfAdapter(infadapterSchema.parse({ name: 'infadapter', stage: 's', deployments: variants.map((v) => v.deployment) }), variants, constant(rate));
@@ -194,7 +194,7 @@ describe('InfAdapter', () => {
       arrivalsPerSecond: [],
       deployments: variants.map((v, i) => {
         const pods = [...(start[i] > 0 ? [pod(0, start[i], true)] : []), ...(plan.cores[i] > 0 && plan.cores[i] !== start[i] ? [pod(1, plan.cores[i], newReady)] : [])];
-        return { name: v.deployment, replicas: start[i] > 0 ? 1 : 0, readyReplicas: pods.filter((x) => x.ready).length, coresPerReplica: start[i] || 2, variant: v.variant, accuracy: v.accuracy, pods, queueLength: 0 };
+        return { name: v.deployment, replicas: start[i] > 0 ? 1 : 0, readyReplicas: pods.filter((x) => x.ready).length, coresPerReplica: start[i] || 2, variant: v.variant, accuracy: v.accuracy, pods, queueLength: 0, inFlight: 0 };
       }),
     });
     expect(plan.cores).not.toEqual(start);

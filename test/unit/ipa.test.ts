@@ -48,6 +48,7 @@ const deployment = (name: string, replicas: number, extra: Partial<DeploymentObs
   accuracy: null,
   pods: [],
   queueLength: 0,
+  inFlight: 0,
   ...extra,
 });
 

@@ -2,15 +2,17 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkDataFiles } from '../../src/cli/paths.js';
-import { specJsonSchema } from '../../src/cli/schema-command.js';
+import { specJsonSchema, sweepJsonSchema } from '../../src/cli/schema-command.js';
+import { planSweep } from '../../src/experiment/sweep.js';
 import { validateSpec } from '../../src/experiment/load-spec.js';
 import { readSpecFile } from '../../src/experiment/spec-variants.js';
 
+/** Spec files under a folder: every .json but the schemas and the sweeps (experiments/sweeps/, checked below). */
 function specFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) return specFiles(path);
-    return name.endsWith('.json') && name !== 'schema.json' ? [path] : [];
+    if (statSync(path).isDirectory()) return path === join('experiments', 'sweeps') ? [] : specFiles(path);
+    return name.endsWith('.json') && !name.endsWith('schema.json') ? [path] : [];
   });
 }
 
@@ -30,5 +32,13 @@ describe('shipped specs', () => {
 
   it('experiments/schema.json is the JSON Schema the code exports (run `make schema` after changing a spec schema)', () => {
     expect(JSON.parse(readFileSync('experiments/schema.json', 'utf8'))).toEqual(specJsonSchema());
+  });
+
+  it.each(readdirSync('experiments/sweeps').map((name) => join('experiments/sweeps', name)))('sweep %s: every run it asks for is a valid spec', (file) => {
+    expect(planSweep(file).runs.length).toBeGreaterThan(0);
+  });
+
+  it('experiments/sweep.schema.json is the JSON Schema of sweep files the code exports', () => {
+    expect(JSON.parse(readFileSync('experiments/sweep.schema.json', 'utf8'))).toEqual(sweepJsonSchema());
   });
 });

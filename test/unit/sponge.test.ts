@@ -46,7 +46,7 @@ describe("Sponge's decision (dynainf)", () => {
 
   it('the policy reads λ from the last second and cl_max from the window, then resizes in place and re-batches only what changed', () => {
     const policy = new Sponge(spongeSchema.parse({ name: 'sponge', deployment: 'yolov5' }), latency);
-    const pod = (cores: number): DeploymentObservation => ({ name: 'yolov5', replicas: 1, readyReplicas: 1, coresPerReplica: cores, variant: 'yolov5', accuracy: null, pods: [], queueLength: 0 });
+    const pod = (cores: number): DeploymentObservation => ({ name: 'yolov5', replicas: 1, readyReplicas: 1, coresPerReplica: cores, variant: 'yolov5', accuracy: null, pods: [], queueLength: 0, inFlight: 0 });
     // 200 s of history: the worst budget, 0.6 s, fell out of the 2-minute window; 0.8 s is the worst in it.
     const budgets = Array.from({ length: 200 }, (_, i) => (i === 10 ? 0.6 : i === 150 ? 0.8 : 0.95));
     const observation = { now: 200, arrivalsPerSecond: [...Array(199).fill(5), 20], budgetPerSecond: budgets, deployments: [pod(1)] };
@@ -91,7 +91,7 @@ describe("Sponge's decision (dynainf)", () => {
   it('FA2 as a policy scales one-core replicas and reads cl_max from the last second that had a budget', () => {
     const policy = new Sponge(spongeSchema.parse({ name: 'sponge', deployment: 'yolov5', baseline: 'fa2' }), latency);
     expect(policy.name).toBe('fa2');
-    const d: DeploymentObservation = { name: 'yolov5', replicas: 1, readyReplicas: 1, coresPerReplica: 1, variant: 'yolov5', accuracy: null, pods: [], queueLength: 0 };
+    const d: DeploymentObservation = { name: 'yolov5', replicas: 1, readyReplicas: 1, coresPerReplica: 1, variant: 'yolov5', accuracy: null, pods: [], queueLength: 0, inFlight: 0 };
     const observation = { now: 10, arrivalsPerSecond: [60, 60, 60], budgetPerSecond: [0.5, 0.8, Infinity], deployments: [d] };
     expect(policy.problem(observation).clMaxSeconds).toBeCloseTo(0.2, 12);
     const choice = fa2Choice(problem(60, 0.2)) as NonNullable<ReturnType<typeof fa2Choice>>;

@@ -17,7 +17,7 @@ const pod = (usage: number, time: number, request: number): PodObservation => ({
 });
 
 const observe = (now: number, usage: number, cores: number): Observation => {
-  const d: DeploymentObservation = { name: 'svc', replicas: 1, readyReplicas: 1, coresPerReplica: cores, variant: 'v', accuracy: null, pods: [pod(usage, now, cores)], queueLength: 0 };
+  const d: DeploymentObservation = { name: 'svc', replicas: 1, readyReplicas: 1, coresPerReplica: cores, variant: 'v', accuracy: null, pods: [pod(usage, now, cores)], queueLength: 0, inFlight: 0 };
   return { now, arrivalsPerSecond: [], deployments: [d] };
 };
 

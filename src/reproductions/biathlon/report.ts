@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../../paths.js';
 import { deltaChart, meetRateChart, speedupChart } from '../../report/biathlon-charts.js';
 import { writeCsvTable, type Table } from '../../report/csv-table.js';
-import { writeHtmlReport } from '../../report/html.js';
+import { writeHtmlReport, type ReportProvenance } from '../../report/html.js';
 import { renderFigures } from '../../report/render.js';
 import { textTable } from '../../report/text-table.js';
 import type { BiathlonResult } from './run.js';
@@ -58,7 +58,7 @@ function detailTable(results: SettingResult[]): Table {
 }
 
 /** table.csv, details.csv, the figures speedup, meet_rate and delta, and report.html. */
-export async function reportBiathlon({ size, seed, pipelines, costs, costFile, results, wallSeconds }: BiathlonResult, out: string): Promise<string[]> {
+export async function reportBiathlon({ size, seed, pipelines, costs, costFile, results, wallSeconds }: BiathlonResult, out: string, provenance?: ReportProvenance): Promise<string[]> {
   const details = detailTable(results);
   writeCsvTable(join(out, 'table.csv'), settingTable(results));
   writeCsvTable(join(out, 'details.csv'), details);
@@ -111,7 +111,7 @@ export async function reportBiathlon({ size, seed, pipelines, costs, costFile, r
     { heading: 'The guarantee: meet rate against τ', svg: figures.meet_rate },
     { heading: 'Speedup against δ', svg: figures.delta },
     { heading: 'Every setting', table: details },
-  ]);
+  ], provenance);
 
   const lines = textTable(
     ['pipeline', 'speedup: here', 'cost model', 'database', 'meet rate', 'accuracy', 'sample', 'rounds'],

@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import { mean } from 'simple-statistics';
+import { PAIRS_HEADER } from '../../experiment/paired.js';
 import { policyBars, policyTimeseries, tradeoffChart, type PolicyAggregate } from '../../report/comparison-charts.js';
 import { writeCsvTable, type Table } from '../../report/csv-table.js';
-import { writeHtmlReport } from '../../report/html.js';
+import { writeHtmlReport, type ReportProvenance } from '../../report/html.js';
 import { renderFigures } from '../../report/render.js';
 import { textTable } from '../../report/text-table.js';
+import { halfWidthOf, pairsSection, pairsTable, studyPairs, withInterval, type PairedMetric } from '../seed-intervals.js';
 import type { InfAdapterResult, PolicyRun } from './run.js';
 
 /** The contract of table.csv: one row per policy and seed. */
@@ -16,15 +18,48 @@ function runTable(runs: PolicyRun[]): Table {
   };
 }
 
+/** A policy's means over its seeds, with the half-widths of their 95% t intervals (null for one seed). */
 function aggregate(policy: string, runs: PolicyRun[]): PolicyAggregate {
   const mine = runs.filter((r) => r.policy === policy).map((r) => r.summary);
+  const figures = {
+    sloViolationRate: mine.map((s) => s.sloViolationRate ?? 0),
+    windowViolationRate: mine.map((s) => s.windowViolationRate ?? 0),
+    meanCores: mine.map((s) => s.meanCores),
+    accuracy: mine.map((s) => s.accuracy ?? 0),
+  };
   return {
     policy,
-    sloViolationRate: mean(mine.map((s) => s.sloViolationRate ?? 0)),
-    windowViolationRate: mean(mine.map((s) => s.windowViolationRate ?? 0)),
-    meanCores: mean(mine.map((s) => s.meanCores)),
-    accuracy: mean(mine.map((s) => s.accuracy ?? 0)),
+    sloViolationRate: mean(figures.sloViolationRate),
+    windowViolationRate: mean(figures.windowViolationRate),
+    meanCores: mean(figures.meanCores),
+    accuracy: mean(figures.accuracy),
+    halfWidths: {
+      sloViolationRate: halfWidthOf(figures.sloViolationRate),
+      windowViolationRate: halfWidthOf(figures.windowViolationRate),
+      meanCores: halfWidthOf(figures.meanCores),
+      accuracy: halfWidthOf(figures.accuracy),
+    },
   };
+}
+
+/** The figures of pairs.csv, as table.csv names them. */
+const PAIRED_METRICS: PairedMetric[] = [
+  { name: 'window_violation_rate', label: 'windows over SLO (paper)', rate: true },
+  { name: 'slo_violation_rate', label: 'requests over SLO', rate: true },
+  { name: 'mean_cores', label: 'mean cores', digits: 2 },
+  { name: 'accuracy', label: 'accuracy', digits: 4 },
+];
+
+/** pairs.csv's rows: InfAdapter (b) against each other policy (a), seed by seed. */
+function infadapterPairs(policies: string[], runs: PolicyRun[]): (string | number)[][] {
+  const labelled = (policy: string) => ({
+    label: policy,
+    runs: runs
+      .filter((r) => r.policy === policy)
+      .sort((x, y) => x.seed - y.seed)
+      .map(({ summary: s }) => ({ window_violation_rate: s.windowViolationRate, slo_violation_rate: s.sloViolationRate, mean_cores: s.meanCores, accuracy: s.accuracy })),
+  });
+  return studyPairs(labelled('infadapter'), policies.filter((p) => p !== 'infadapter').map(labelled), PAIRED_METRICS);
 }
 
 /** InfAdapter against each VPA-x on the paper's metric: how many fewer violating windows, how much lower the cost. */
@@ -37,12 +72,14 @@ function againstVpa(aggregates: PolicyAggregate[]): { policy: string; fewerViola
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
-/** table.csv, sensitivity.csv (without --quick), the figures timeseries, bars and tradeoff, and report.html. */
-export async function reportInfAdapter({ seedCount, runs, sweep, wallSeconds }: InfAdapterResult, out: string): Promise<string[]> {
+/** table.csv, pairs.csv, sensitivity.csv (without --quick), the figures timeseries, bars and tradeoff, and report.html. */
+export async function reportInfAdapter({ seedCount, runs, sweep, wallSeconds }: InfAdapterResult, out: string, provenance?: ReportProvenance): Promise<string[]> {
   const table = runTable(runs);
   writeCsvTable(join(out, 'table.csv'), table);
   const policies = [...new Set(runs.map((r) => r.policy))];
   const aggregates = policies.map((p) => aggregate(p, runs));
+  const pairs = infadapterPairs(policies, runs);
+  writeCsvTable(join(out, 'pairs.csv'), { header: [...PAIRS_HEADER], rows: pairs });
   const weights = sweep.map((run) => ({ ...aggregate(run.policy, [run]), weight: run.weight }));
   if (weights.length > 0) {
     writeCsvTable(join(out, 'sensitivity.csv'), {
@@ -54,7 +91,7 @@ export async function reportInfAdapter({ seedCount, runs, sweep, wallSeconds }: 
   const seeds = `${seedCount} seed${seedCount > 1 ? 's' : ''}`;
   const figures = await renderFigures(out, {
     timeseries: policyTimeseries(runs.filter((r) => r.seed === 1), 'P99 latency, cores and accuracy per policy (seed 1)', 750),
-    bars: policyBars(aggregates, `SLO violations, cost and accuracy (mean of ${seeds})`),
+    bars: policyBars(aggregates, `SLO violations, cost and accuracy (mean of ${seeds}${seedCount > 1 ? ', 95% intervals' : ''})`),
     tradeoff: weights.length === 0 ? undefined : tradeoffChart(weights, aggregates.filter((a) => a.policy !== 'infadapter'), 'InfAdapter accuracy–cost trade-off over its resource weight (labels), against the baselines'),
   });
   const gains = againstVpa(aggregates);
@@ -69,12 +106,20 @@ export async function reportInfAdapter({ seedCount, runs, sweep, wallSeconds }: 
     },
     {
       heading: `Results (mean of ${seeds})`,
+      text: seedCount > 1 ? [`Each figure is the mean over the seeds ± the half-width of its 95% t interval (t with ${seedCount - 1} degrees of freedom).`] : [],
       table: {
         header: ['policy', 'windows over SLO (paper)', 'requests over SLO', 'mean cores', 'accuracy'],
-        rows: aggregates.map((a) => [a.policy, pct(a.windowViolationRate), pct(a.sloViolationRate), a.meanCores.toFixed(2), a.accuracy.toFixed(4)]),
+        rows: aggregates.map((a) => [
+          a.policy,
+          withInterval(a.windowViolationRate, a.halfWidths?.windowViolationRate, 2, true),
+          withInterval(a.sloViolationRate, a.halfWidths?.sloViolationRate, 2, true),
+          withInterval(a.meanCores, a.halfWidths?.meanCores, 2),
+          withInterval(a.accuracy, a.halfWidths?.accuracy, 4),
+        ]),
       },
       svg: figures.bars,
     },
+    pairsSection(pairsTable(pairs, PAIRED_METRICS, 'InfAdapter'), 'InfAdapter', seedCount),
     {
       heading: 'Against the paper (abstract: up to 65% fewer SLO violations and 33% lower cost than VPA)',
       text: [`Ours, on the paper's metric: up to ${pct(Math.max(...gains.map((g) => g.fewerViolations)))} fewer violations and up to ${pct(Math.max(...gains.map((g) => g.lowerCost)))} lower cost than a VPA-x.`],
@@ -83,13 +128,13 @@ export async function reportInfAdapter({ seedCount, runs, sweep, wallSeconds }: 
     { heading: 'Over time (seed 1)', svg: figures.timeseries },
     ...(figures.tradeoff === undefined ? [] : [{ heading: 'Sensitivity to the resource weight', svg: figures.tradeoff }]),
     { heading: 'Every run', table },
-  ]);
+  ], provenance);
 
   return [
     ...textTable(
       ['policy', 'windows over SLO', 'requests over SLO', 'mean cores', 'accuracy'],
       aggregates.map((a) => [a.policy, pct(a.windowViolationRate), pct(a.sloViolationRate), a.meanCores.toFixed(2), a.accuracy.toFixed(4)]),
     ),
-    `results in ${out}/ (table.csv, report.html, figures)`,
+    `results in ${out}/ (table.csv, pairs.csv, report.html, figures)`,
   ];
 }

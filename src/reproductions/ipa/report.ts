@@ -1,14 +1,16 @@
 import { join } from 'node:path';
 import { mean } from 'simple-statistics';
+import { PAIRS_HEADER } from '../../experiment/paired.js';
 import { CsvTable } from '../../profiles/csv-table.js';
 import { packageRoot } from '../../paths.js';
 import { MAX_BRUTE_FORCE_COMBINATIONS } from '../../policies/ipa-program.js';
 import { policyTimeseries } from '../../report/comparison-charts.js';
 import { writeCsvTable, type Table } from '../../report/csv-table.js';
-import { writeHtmlReport } from '../../report/html.js';
+import { writeHtmlReport, type ReportProvenance } from '../../report/html.js';
 import { ablationChart, decisionTimeChart, latencyCdf, patternBars, preferenceChart, type PatternAggregate } from '../../report/ipa-charts.js';
 import { renderFigures } from '../../report/render.js';
 import { textTable } from '../../report/text-table.js';
+import { halfWidthOf, pairsSection, pairsTable, studyPairs, withInterval, type PairedMetric } from '../seed-intervals.js';
 import { DECISION_TIME_LIMIT_SECONDS } from './decision-time.js';
 import type { IpaResult, IpaRun } from './run.js';
 
@@ -26,12 +28,43 @@ function runTable(runs: IpaRun[]): Table {
   };
 }
 
+/** Each policy's means over its seeds on each pattern, with the half-widths of their 95% t intervals (null for one seed). */
 function aggregate(runs: IpaRun[]): PatternAggregate[] {
   const keys = [...new Set(runs.map((r) => `${r.workload}\0${r.policy}`))];
   return keys.map((key) => {
     const [workload, policy] = key.split('\0');
     const mine = runs.filter((r) => r.workload === workload && r.policy === policy).map((r) => r.summary);
-    return { workload, policy, accuracy: mean(mine.map((s) => s.accuracy ?? 0)), meanCores: mean(mine.map((s) => s.meanCores)), violationRate: mean(mine.map((s) => s.sloViolationRate ?? 0)) };
+    const [accuracy, meanCores, violationRate] = [mine.map((s) => s.accuracy ?? 0), mine.map((s) => s.meanCores), mine.map((s) => s.sloViolationRate ?? 0)];
+    return {
+      workload,
+      policy,
+      accuracy: mean(accuracy),
+      meanCores: mean(meanCores),
+      violationRate: mean(violationRate),
+      halfWidths: { accuracy: halfWidthOf(accuracy), meanCores: halfWidthOf(meanCores), violationRate: halfWidthOf(violationRate) },
+    };
+  });
+}
+
+/** The figures of pairs.csv, as table.csv names them. */
+const PAIRED_METRICS: PairedMetric[] = [
+  { name: 'accuracy', label: 'accuracy', digits: 4 },
+  { name: 'mean_cores', label: 'mean cores', digits: 2 },
+  { name: 'slo_violation_rate', label: 'SLA violations', rate: true },
+];
+
+/** pairs.csv's rows: on each pattern, IPA (b) against each baseline (a), seed by seed; the workload first. */
+function ipaPairs(patterns: string[], runs: IpaRun[]): (string | number)[][] {
+  return patterns.flatMap((workload) => {
+    const labelled = (policy: string) => ({
+      label: policy,
+      runs: runs
+        .filter((r) => r.workload === workload && r.policy === policy)
+        .sort((x, y) => x.seed - y.seed)
+        .map(({ summary: s }) => ({ accuracy: s.accuracy, mean_cores: s.meanCores, slo_violation_rate: s.sloViolationRate })),
+    });
+    const baselines = [...new Set(runs.map((r) => r.policy))].filter((p) => p !== 'ipa');
+    return studyPairs(labelled('ipa'), baselines.map(labelled), PAIRED_METRICS).map((row) => [workload, ...row]);
   });
 }
 
@@ -43,8 +76,8 @@ function paperAblation(): { predictor: string; violations: number; requests: num
     .map((row) => ({ predictor: table.text(row, 'predictor'), violations: table.number(row, 'sla_violations'), requests: table.number(row, 'total_requests') }));
 }
 
-/** table.csv, ablation.csv, decision_time.csv, preference.csv (without --quick), the figures and report.html. */
-export async function reportIpa(result: IpaResult, out: string): Promise<string[]> {
+/** table.csv, ablation.csv, pairs.csv, decision_time.csv, preference.csv (without --quick), the figures and report.html. */
+export async function reportIpa(result: IpaResult, out: string, provenance?: ReportProvenance): Promise<string[]> {
   const { seedCount, runs, ablation, preference, decisionTimes, wallSeconds } = result;
   const table = runTable(runs);
   writeCsvTable(join(out, 'table.csv'), table);
@@ -65,6 +98,8 @@ export async function reportIpa(result: IpaResult, out: string): Promise<string[
   }
 
   const aggregates = aggregate(runs);
+  const pairs = ipaPairs(result.patterns, runs);
+  writeCsvTable(join(out, 'pairs.csv'), { header: ['workload', ...PAIRS_HEADER], rows: pairs });
   const find = (workload: string, policy: string) => aggregates.find((a) => a.workload === workload && a.policy === policy) as PatternAggregate;
   const gains = result.patterns.map((workload) => {
     const [ipa, low, high] = ['ipa', 'fa2-low', 'fa2-high'].map((p) => find(workload, p));
@@ -74,14 +109,14 @@ export async function reportIpa(result: IpaResult, out: string): Promise<string[
   const paper = paperAblation();
   const ours = ['lstm', 'reactive'].map((predictor) => {
     const mine = ablation.filter((r) => r.predictor === predictor);
-    return { predictor, violations: mean(mine.map((r) => r.violations)), requests: mean(mine.map((r) => r.summary.requests)) };
+    return { predictor, violations: mean(mine.map((r) => r.violations)), halfWidth: halfWidthOf(mine.map((r) => r.violations)), requests: mean(mine.map((r) => r.summary.requests)) };
   });
   const video = decisionTimes.find((t) => t.stages === 2 && t.solver === 'highs');
   const slaMs = 1000 * (runs[0].summary.sloSeconds ?? 0);
   const seeds = `${seedCount} seed${seedCount > 1 ? 's' : ''}`;
 
   const figures = await renderFigures(out, {
-    comparison: patternBars(aggregates, `Video pipeline: accuracy, cost and SLA violations per load pattern (mean of ${seeds})`),
+    comparison: patternBars(aggregates, `Video pipeline: accuracy, cost and SLA violations per load pattern (mean of ${seeds}${seedCount > 1 ? ', 95% intervals' : ''})`),
     timeseries: policyTimeseries(seedOne('bursty'), 'Bursty load, seed 1: P99 per 10 s window, cores and end-to-end accuracy', slaMs, 'end-to-end accuracy'),
     latency_cdf: latencyCdf(seedOne('bursty'), slaMs, 'End-to-end latency on the bursty load, seed 1'),
     decision_time: decisionTimeChart(decisionTimes.filter((t) => t.timedOut === 0), DECISION_GOAL_MS, "Time of one decision of IPA's program against pipeline length"),
@@ -101,7 +136,13 @@ export async function reportIpa(result: IpaResult, out: string): Promise<string[
 
   const perPattern: Table = {
     header: ['workload', 'policy', 'accuracy', 'mean cores', 'SLA violations'],
-    rows: aggregates.map((a) => [a.workload, a.policy, a.accuracy.toFixed(4), a.meanCores.toFixed(2), pct(a.violationRate)]),
+    rows: aggregates.map((a) => [
+      a.workload,
+      a.policy,
+      withInterval(a.accuracy, a.halfWidths?.accuracy, 4),
+      withInterval(a.meanCores, a.halfWidths?.meanCores, 2),
+      withInterval(a.violationRate, a.halfWidths?.violationRate, 2, true),
+    ]),
   };
   writeHtmlReport(join(out, 'report.html'), 'IPA reproduced with servesim', [
     {
@@ -112,7 +153,13 @@ export async function reportIpa(result: IpaResult, out: string): Promise<string[
         `Runs: ${runs.length} (${result.patterns.length} patterns × 4 policies × ${seeds}), ${ablation.length / 2} reactive-predictor runs${preference.length > 0 ? `, ${preference.length} preference runs` : ''}; ${wallSeconds.toFixed(0)} s.`,
       ],
     },
-    { heading: `Figs. 8–12: accuracy, cost and SLA violations (mean of ${seeds})`, table: perPattern, svg: figures.comparison },
+    {
+      heading: `Figs. 8–12: accuracy, cost and SLA violations (mean of ${seeds})`,
+      text: seedCount > 1 ? [`Each figure is the mean over the seeds ± the half-width of its 95% t interval (t with ${seedCount - 1} degrees of freedom).`] : [],
+      table: perPattern,
+      svg: figures.comparison,
+    },
+    pairsSection(pairsTable(pairs, PAIRED_METRICS, 'IPA', ['workload']), 'IPA', seedCount),
     {
       heading: 'Against the paper (up to 21% higher end-to-end accuracy than FA2 at a minimal cost increase)',
       text: [`Ours: IPA's accuracy is up to ${pct(Math.max(...gains.map((g) => g.accuracyGain)))} above FA2-low's, at ${pct(Math.max(...gains.map((g) => g.costOverLow)))} more cores at most.`],
@@ -135,11 +182,11 @@ export async function reportIpa(result: IpaResult, out: string): Promise<string[
     { heading: 'Fig. 15: end-to-end latency', svg: figures.latency_cdf },
     {
       heading: 'Fig. 16: the predictor ablation',
-      text: [`Paper: ${paper.map((p) => `${p.predictor} ${p.violations}`).join(' vs ')} SLA violations of ${paper[0]?.requests}. Ours: ${ours.map((o) => `${o.predictor} ${o.violations.toFixed(1)}`).join(' vs ')} of ${Math.round(ours[0].requests)} (mean of ${seeds}).`],
+      text: [`Paper: ${paper.map((p) => `${p.predictor} ${p.violations}`).join(' vs ')} SLA violations of ${paper[0]?.requests}. Ours: ${ours.map((o) => `${o.predictor} ${withInterval(o.violations, o.halfWidth, 1)}`).join(' vs ')} of ${Math.round(ours[0].requests)} (mean of ${seeds}${seedCount > 1 ? ' ± the half-width of the 95% t interval' : ''}).`],
       svg: figures.ablation,
     },
     { heading: 'Every run', table },
-  ]);
+  ], provenance);
 
   return [
     ...textTable(
@@ -148,6 +195,6 @@ export async function reportIpa(result: IpaResult, out: string): Promise<string[
     ),
     `predictor ablation (bursty): ${ours.map((o) => `${o.predictor} ${o.violations.toFixed(1)}`).join(', ')} SLA violations (paper: ${paper.map((p) => `${p.predictor} ${p.violations}`).join(', ')})`,
     ...(video === undefined ? [] : [`decision time, video pipeline, HiGHS: median ${video.medianMs.toFixed(1)} ms, max ${video.maxMs.toFixed(1)} ms`]),
-    `results in ${out}/ (table.csv, ablation.csv, decision_time.csv, report.html, figures)`,
+    `results in ${out}/ (table.csv, ablation.csv, pairs.csv, decision_time.csv, report.html, figures)`,
   ];
 }

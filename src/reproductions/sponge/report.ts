@@ -3,7 +3,7 @@ import { mean } from 'simple-statistics';
 import { CsvTable } from '../../profiles/csv-table.js';
 import { packageRoot } from '../../paths.js';
 import { writeCsvTable, type Table } from '../../report/csv-table.js';
-import { writeHtmlReport } from '../../report/html.js';
+import { writeHtmlReport, type ReportProvenance } from '../../report/html.js';
 import { latencyCdf } from '../../report/ipa-charts.js';
 import { renderFigures } from '../../report/render.js';
 import { budgetTimeline, settingBars, type SettingAggregate } from '../../report/sponge-charts.js';
@@ -46,7 +46,7 @@ function twitterTable(runs: SpongeRun[]): Table {
 }
 
 /** table.csv, twitter.csv (without --quick), the figures and report.html. */
-export async function reportSponge(result: SpongeResult, out: string): Promise<string[]> {
+export async function reportSponge(result: SpongeResult, out: string, provenance?: ReportProvenance): Promise<string[]> {
   const { seedCount, runs, twitter, wallSeconds } = result;
   writeCsvTable(join(out, 'table.csv'), runTable(runs));
   if (twitter.length > 0) writeCsvTable(join(out, 'twitter.csv'), twitterTable(twitter));
@@ -106,7 +106,7 @@ export async function reportSponge(result: SpongeResult, out: string): Promise<s
           },
         ]),
     { heading: 'End-to-end latency', svg: figures.latency_cdf },
-  ]);
+  ], provenance);
   return [
     ...textTable(['setting', 'policy', 'mean cores', 'SLO violations'], perSetting.rows.map((row) => row.map(String))),
     ...(onTwitter.length === 0 ? [] : ['', ...textTable(['setting', 'policy', 'mean cores', 'SLO violations'], onTwitter.map((a) => [a.setting, a.policy, a.meanCores.toFixed(2), pct(a.violationRate)]))]),
