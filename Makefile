@@ -6,7 +6,7 @@ NPM ?= npm
 STAMP := node_modules/.package-lock.json
 SERVESIM := node bin/servesim.js
 
-.PHONY: demo test build bench schema results validation clean
+.PHONY: demo test build bench schema results validation web web-build clean
 
 $(STAMP): package.json package-lock.json
 	$(NPM) ci --no-audit --no-fund
@@ -49,5 +49,15 @@ results: build
 validation: build
 	$(SERVESIM) validate --out results/validation
 
+# The playground: the simulator in the browser (web/), built into web/dist/ and served on
+# 127.0.0.1 (PORT, default 8080) until Ctrl-C.
+PORT ?= 8080
+
+web-build: $(STAMP)
+	node scripts/build-web.mjs
+
+web: web-build
+	PORT=$(PORT) node scripts/serve-web.mjs web/dist
+
 clean:
-	rm -rf dist runs
+	rm -rf dist runs web/dist

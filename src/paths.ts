@@ -1,5 +1,4 @@
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { host } from './io/files.js';
 
 /** The servesim installation: the folder holding package.json, traces/, profiles/ and experiments/. */
-export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const packageRoot = host().rootOf(import.meta.url);

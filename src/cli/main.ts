@@ -5,6 +5,7 @@ import { calibrateCommand } from './calibrate-command.js';
 import { capacityCommand } from './capacity-command.js';
 import { compareCommand } from './compare-command.js';
 import { sweepCommand, sweepMergeCommand } from './sweep-command.js';
+import { EXIT_WRONG_ANSWERS, labCheckCommand, labListCommand, labRunCommand } from './lab-command.js';
 import { plotCommand } from './plot-command.js';
 import { addReproduceCommand } from './reproduce-command.js';
 import { approxCommand } from './approx-command.js';
@@ -187,6 +188,24 @@ program
   .option('-q, --quiet', 'print nothing on success')
   .addHelpText('after', `\nExit status: 0 success, 2 bad input (spec, model file or flag), ${EXIT_TOO_MANY_FAILED} more than --max-failed-share of the requests failed (results still written), 1 internal error.`)
   .action(testbedRunCommand);
+
+const lab = program.command('lab').description('course labs (labs/): list them, run one, check a student\'s answers against its key');
+lab.command('list').description('every lab with its folder and specs').action(labListCommand);
+lab
+  .command('run')
+  .description('run every spec of lab N into DIR/<spec name>/ and draw each run\'s timeseries (the figures the handout asks about)')
+  .argument('<n>', 'lab number (servesim lab list)')
+  .option('-o, --out <dir>', 'output folder (default: runs/lab-<n>)', outFolder)
+  .option('-j, --workers <n>', 'runs at once, on worker threads (default: the machine\'s cores)')
+  .option('-q, --quiet', 'print nothing on success')
+  .action(labRunCommand);
+lab
+  .command('check')
+  .description('compare a student\'s answers ({"<question id>": number, ...}) with lab N\'s key, question by question')
+  .argument('<n>', 'lab number')
+  .argument('<answers>', 'answers file (JSON)')
+  .addHelpText('after', `\nExit status: 0 every answer within its tolerance, ${EXIT_WRONG_ANSWERS} an answer missing or outside it, 2 bad input (lab number, answers file), 1 internal error.`)
+  .action(labCheckCommand);
 
 program
   .command('schema')

@@ -11,6 +11,11 @@ type PlottedColumn = (typeof PLOTTED_COLUMNS)[number];
 
 /** `servesim plot DIR`: draws DIR/timeseries.csv into DIR/timeseries.png and .svg. */
 export async function plotCommand(dir: string): Promise<void> {
+  process.stdout.write(`${await plotRun(dir)}\n`);
+}
+
+/** Draws a run folder's timeseries.csv beside it; returns the PNG's path. */
+export async function plotRun(dir: string): Promise<string> {
   const file = join(dir, 'timeseries.csv');
   if (!existsSync(file)) throw new InputError(`${file}: cannot read (ENOENT); run \`servesim run\` first`);
   const rows = readTimeseries(file);
@@ -22,7 +27,7 @@ export async function plotCommand(dir: string): Promise<void> {
     // no summary: keep the folder as the title
   }
   const { png } = await renderChart(timeseriesChart(rows, title), join(dir, 'timeseries'));
-  process.stdout.write(`${png}\n`);
+  return png;
 }
 
 /** The rows of a timeseries.csv; a missing column, a short row or a cell that is not a number is one line naming file and line. */

@@ -1,7 +1,7 @@
-import { pathToFileURL } from 'node:url';
 import { actionSchema } from '../control/action-schema.js';
 import type { Observation, Policy } from '../control/types.js';
 import { InputError } from '../errors.js';
+import { host } from '../io/files.js';
 import type { ModulePolicySpec } from '../policies/module.js';
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
@@ -15,7 +15,7 @@ export async function loadPolicyModule(spec: ModulePolicySpec, path: string): Pr
   const fail = (what: string) => new InputError(`policy module "${spec.module}": ${what}`);
   let exported: unknown;
   try {
-    exported = ((await import(pathToFileURL(path).href)) as { default?: unknown }).default;
+    exported = await host().importDefault(path);
   } catch (error) {
     throw fail(`cannot load it (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
   }

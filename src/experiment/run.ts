@@ -1,5 +1,3 @@
-import { resolve as resolvePath } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { longestRunSeconds, MAX_WINDOWS_PER_RUN } from '../engine/limits.js';
 import { RandomStreams } from '../engine/random.js';
 import { EventTimeError, Simulator } from '../engine/simulator.js';
@@ -11,6 +9,7 @@ import type { Request } from '../workload/request.js';
 import { ArrivalFeeder, openArrivals } from '../workload/workload.js';
 import type { TraceLimit } from '../workload/trace.js';
 import { InputError } from '../errors.js';
+import { resolvePath } from '../io/path.js';
 import { prepareServiceTimes } from '../profiles/service-time-source.js';
 import { buildWorld, controllerCost, stageOfDeployment, variantOf, type World } from './build.js';
 import { createPolicies, policyContext, policyLabel } from './policies.js';

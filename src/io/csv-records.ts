@@ -1,6 +1,6 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { InputError } from '../errors.js';
+import { host } from './files.js';
 
 export interface CsvRecord {
   fields: string[];
@@ -21,7 +21,7 @@ const BLOCK_BYTES = 1 << 18;
 export function* readCsvRecords(file: string, skipAfterHeader: (header: string[]) => number = () => 0): Generator<CsvRecord> {
   let line = 1;
   let toSkip = 0;
-  for (const { text, bytesRead } of lineBlocks(file)) {
+  for (const { text, bytesRead } of host().lineBlocks(file, BLOCK_BYTES)) {
     let from = 0;
     if (line === 1) {
       const newline = text.indexOf('\n');
@@ -37,34 +37,6 @@ export function* readCsvRecords(file: string, skipAfterHeader: (header: string[]
     }
     if (from === text.length) continue;
     for (const fields of parseLines(file, text.slice(from), line)) yield { fields, line: line++, bytesRead };
-  }
-}
-
-/** The file's text in blocks that each end at a line end (the last one at the end of the file). */
-function* lineBlocks(file: string): Generator<{ text: string; bytesRead: number }> {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (error) {
-    throw new InputError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  try {
-    // A directory opens on Linux and fails only at the first read (EISDIR): say so up front.
-    if (fstatSync(fd).isDirectory()) throw new InputError(`${file}: is a directory, expected a CSV file`);
-    const block = Buffer.allocUnsafe(BLOCK_BYTES);
-    let carry = '';
-    let bytesRead = 0;
-    for (;;) {
-      const bytes = readSync(fd, block, 0, BLOCK_BYTES, null);
-      bytesRead += bytes;
-      const text = carry + block.toString('utf8', 0, bytes);
-      const cut = bytes === 0 ? text.length : text.lastIndexOf('\n') + 1;
-      carry = text.slice(cut);
-      if (cut > 0) yield { text: text.slice(0, cut), bytesRead };
-      if (bytes === 0) return;
-    }
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
+import { host } from '../io/files.js';
 
 /**
  * A mobile bandwidth log (the Ghent 4G/LTE logs Sponge uses): whitespace-separated rows whose
@@ -14,7 +14,7 @@ export class BandwidthLog {
   constructor(readonly path: string) {
     let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      text = host().readText(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new InputError(code === 'EISDIR' ? `${path}: is a directory, expected a bandwidth log file` : `${path}: cannot read (${code ?? 'error'})`);

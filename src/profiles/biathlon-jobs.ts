@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { join } from 'node:path';
 import { RandomStreams } from '../engine/random.js';
 import { InputError } from '../errors.js';
+import { host } from '../io/files.js';
+import { joinPath } from '../io/path.js';
 import { packageRoot } from '../paths.js';
 import { withStorage, type CostModel, type Storage, type StorageCost } from '../approx/cost-model.js';
 import { accuracy, PipelineEvaluator, preparePipeline } from '../approx/evaluate.js';
@@ -29,11 +29,11 @@ const costModelsSchema = z.object({
   storage: z.object({ duckdb: z.strictObject({ engine: z.string(), partitionSeconds: seconds, rowSeconds: seconds, queries: z.number().int() }).optional() }).default({}),
 });
 
-export function readCostModels(file = join(packageRoot, COST_MODELS_FILE)): CostModels {
-  if (!existsSync(file)) throw new InputError(`${file}: Biathlon cost models not found (run \`servesim reproduce biathlon --calibrate\`)`);
+export function readCostModels(file = joinPath(packageRoot, COST_MODELS_FILE)): CostModels {
+  if (!host().exists(file)) throw new InputError(`${file}: Biathlon cost models not found (run \`servesim reproduce biathlon --calibrate\`)`);
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(host().readText(file));
   } catch (error) {
     throw new InputError(`${file}: not JSON (${(error as Error).message})`);
   }

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { csvLines } from '../io/csv-write.js';
+import { host } from '../io/files.js';
+import { joinPath } from '../io/path.js';
 import { packageRoot } from '../paths.js';
 import { CsvTable } from './csv-table.js';
 import { readInfAdapterCapacity } from './infadapter.js';
@@ -83,7 +83,7 @@ export function formatCapacityCsv(points: CapacityPoint[]): string {
 const INFADAPTER_FITTED_CORES = [1, 2, 4, 8, 16];
 
 function infadapterCapacityData(): CapacityPoint[] {
-  return readInfAdapterCapacity(join(packageRoot, 'profiles/infadapter/capacity_result_Feb_21.csv'))
+  return readInfAdapterCapacity(joinPath(packageRoot, 'profiles/infadapter/capacity_result_Feb_21.csv'))
     .filter((r) => INFADAPTER_FITTED_CORES.includes(r.cores))
     .map((r) => ({ variant: r.variant, device: 'cpu', cores: r.cores, sloMs: r.sloMs, capacityRps: r.capacityRps, p99Ms: r.p99Ms, saturationRps: r.saturationRps }));
 }
@@ -111,7 +111,7 @@ export function profileCapacity(ref: ProfileRef, sloMs: number, resolve: (file: 
     namedCapacityCache.set(ref.name, points);
   } else {
     const path = capacityFileOf(resolve(ref.file as string));
-    if (!existsSync(path)) throw missing(`(expected ${path}${profileAgain})`);
+    if (!host().exists(path)) throw missing(`(expected ${path}${profileAgain})`);
     points = readCapacityCsv(path);
   }
   const mine = points.filter((p) => p.variant === ref.variant && p.device === ref.device);

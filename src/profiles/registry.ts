@@ -1,6 +1,6 @@
-import { join } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { joinPath } from '../io/path.js';
 import { packageRoot } from '../paths.js';
 import { CsvTable } from './csv-table.js';
 import { readIpaFig2 } from './infadapter.js';
@@ -23,7 +23,7 @@ export const NAMED_PROFILES = {
 
 /** Accuracy of each variant where a profile's sources state it (fraction; negative WER for speech). */
 function accuracies(name: keyof typeof NAMED_PROFILES | undefined): Map<string, number> {
-  const at = (path: string) => join(packageRoot, path);
+  const at = (path: string) => joinPath(packageRoot, path);
   switch (name) {
     case 'infadapter': {
       const table = new CsvTable(at('profiles/infadapter/resnet_variants.csv'));
@@ -75,17 +75,17 @@ export function profileTable(ref: ProfileRef, resolve: (file: string) => string 
   if (ref.name === 'sponge') throw new InputError('profile "sponge" is a fitted model l(b, c), not a table of profiled points');
   const points =
     ref.name === 'ipa-fig2'
-      ? cachedPoints(join(packageRoot, NAMED_PROFILES['ipa-fig2']), readIpaFig2)
+      ? cachedPoints(joinPath(packageRoot, NAMED_PROFILES['ipa-fig2']), readIpaFig2)
       : ref.name === 'ipa-video'
         ? cachedPoints('ipa-video', () =>
             ipaVideoStandin({
-              fig2: join(packageRoot, NAMED_PROFILES['ipa-fig2']),
-              yolo: join(packageRoot, 'profiles/published/ultralytics_yolov5_detect_640.csv'),
-              notebook: join(packageRoot, 'profiles/ipa/notebook_measurements.csv'),
-              shape: fitSponge(readBatchCoreLatencies(join(packageRoot, NAMED_PROFILES.sponge))),
+              fig2: joinPath(packageRoot, NAMED_PROFILES['ipa-fig2']),
+              yolo: joinPath(packageRoot, 'profiles/published/ultralytics_yolov5_detect_640.csv'),
+              notebook: joinPath(packageRoot, 'profiles/ipa/notebook_measurements.csv'),
+              shape: fitSponge(readBatchCoreLatencies(joinPath(packageRoot, NAMED_PROFILES.sponge))),
             }),
           )
-        : cachedPoints(ref.name === undefined ? resolve(ref.file as string) : join(packageRoot, NAMED_PROFILES[ref.name]), readProfileCsv);
+        : cachedPoints(ref.name === undefined ? resolve(ref.file as string) : joinPath(packageRoot, NAMED_PROFILES[ref.name]), readProfileCsv);
   const mine = points.filter((p) => p.variant === ref.variant && p.device === ref.device);
   if (mine.length === 0) {
     const known = [...new Set(points.map((p) => `${p.variant}/${p.device}`))].join(', ');
@@ -97,7 +97,7 @@ export function profileTable(ref: ProfileRef, resolve: (file: string) => string 
 /** Sponge's l(b, c) fitted to the named sponge profile. */
 function namedSpongeFit(ref: ProfileRef): SpongeCoefficients {
   if (ref.variant !== 'yolov5') throw new InputError(`profile "sponge" has the variant "yolov5" only, got "${ref.variant}"`);
-  return fitSponge(readBatchCoreLatencies(join(packageRoot, NAMED_PROFILES.sponge)));
+  return fitSponge(readBatchCoreLatencies(joinPath(packageRoot, NAMED_PROFILES.sponge)));
 }
 
 /**

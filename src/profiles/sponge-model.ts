@@ -1,6 +1,6 @@
-import { createRequire } from 'node:module';
 import type { Uniform } from '../engine/random.js';
 import { InputError } from '../errors.js';
+import { host } from '../io/files.js';
 import { CsvTable } from './csv-table.js';
 import { lognormalSampler, type LatencyModel } from './latency-model.js';
 
@@ -23,13 +23,12 @@ export interface BatchCoreLatency {
 const features = (b: number, c: number) => [b / c, b, 1 / c, 1];
 
 // Loaded on first use: only specs that fit this model pay for the regression library.
-const require = createRequire(import.meta.url);
 type Regression = typeof import('ml-regression-multivariate-linear');
 
 /** Least-squares fit of Sponge's model to measured (batch, cores, latency) points. */
 export function fitSponge(points: BatchCoreLatency[]): SpongeCoefficients {
   if (points.length < 4) throw new InputError(`the Sponge latency model needs at least 4 profiled points, got ${points.length}`);
-  const MultivariateLinearRegression = require('ml-regression-multivariate-linear') as Regression;
+  const MultivariateLinearRegression = host().requirePackage('ml-regression-multivariate-linear') as Regression;
   const regression = new MultivariateLinearRegression(
     points.map((p) => features(p.batch, p.cores)),
     points.map((p) => [p.latency]),

@@ -1,6 +1,6 @@
-import { statSync } from 'node:fs';
 import type { Uniform } from '../engine/random.js';
 import { InputError } from '../errors.js';
+import { host } from '../io/files.js';
 import { poissonWithinSecond, scheduledPoissonArrivals, type ArrivalProcess, type RateStep } from './arrivals.js';
 import { readCsvRecords, type CsvRecord } from '../io/csv-records.js';
 import { MAX_EPOCH_SECONDS, MAX_TRACE_RATE } from './limits.js';
@@ -171,7 +171,7 @@ export function openTrace(spec: TraceSpec, path: string, arrivalsStream: Uniform
     const runSeconds = layout.format === 'timestamps' ? spec.duration / (spec.scale ?? 1) : Math.ceil(spec.duration);
     if (runSeconds > limit.seconds) throw new InputError(`${path}: workload.trace.duration: a replay of ${runSeconds} s is longer than the longest run, ${limit.seconds} s (${limit.why})`);
   }
-  const size = Math.max(1, statSync(path).size);
+  const size = Math.max(1, host().size(path));
   const process = openLayout(file, layout, spec, arrivalsStream, roundingStream, limit);
   process.progress = () => file.bytesRead / size;
   return process;

@@ -1,10 +1,9 @@
-import { createRequire } from 'node:module';
+import { host } from '../../io/files.js';
 import { streamSeed } from '../../engine/random.js';
 import { checkData, checkInteger, checkTask, fail, labelCount } from './checks.js';
 import type { Model, Task } from './model.js';
 
 // The ml-* packages are CommonJS; they are loaded on first use, so importing this file costs nothing.
-const require = createRequire(import.meta.url);
 
 export interface ForestOptions {
   task: Task;
@@ -51,7 +50,7 @@ export function fitLibraryForest(X: number[][], y: number[], options: ForestOpti
   if (fraction ? Math.floor(maxFeatures * inputs) < 1 : !(Number.isInteger(maxFeatures) && maxFeatures <= inputs)) {
     fail(`model option maxFeatures must be a fraction in (0, 1] of the ${inputs} features (leaving at least one) or an integer 2..${inputs}, got ${maxFeatures}`);
   }
-  const { RandomForestClassifier, RandomForestRegression } = require('ml-random-forest') as typeof import('ml-random-forest');
+  const { RandomForestClassifier, RandomForestRegression } = host().requirePackage('ml-random-forest') as typeof import('ml-random-forest');
   const Forest = options.task === 'classification' ? RandomForestClassifier : RandomForestRegression;
   const forest = new Forest({
     nEstimators: options.trees,

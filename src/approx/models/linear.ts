@@ -1,15 +1,14 @@
-import { createRequire } from 'node:module';
+import { host } from '../../io/files.js';
 import { checkData } from './checks.js';
 import type { Model } from './model.js';
 
 // The ml-* packages are CommonJS; they are loaded on first use, so importing this file costs nothing.
-const require = createRequire(import.meta.url);
 type LinearRegressionModule = typeof import('ml-regression-multivariate-linear');
 
 /** Least squares with an intercept; predicts with the library's own order of operations, so exactly as it would. */
 export function trainLinear(X: number[][], y: number[]): Model {
   const inputs = checkData(X, y, 'regression');
-  const Regression = require('ml-regression-multivariate-linear') as LinearRegressionModule;
+  const Regression = host().requirePackage('ml-regression-multivariate-linear') as LinearRegressionModule;
   // Statistics (t-stats, standard errors) are not needed and divide by rows − columns.
   const fitted = new Regression(X, y.map((v) => [v]), { intercept: true, statistics: false });
   // weights: one row per feature, then the intercept's row.

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../../errors.js';
+import { host } from '../../io/files.js';
+import { joinPath } from '../../io/path.js';
 import { packageRoot } from '../../paths.js';
 import type { LoadPredictor } from './predictor.js';
 import { blockMaxima, ewmaOf, maxOfRange } from './simple.js';
@@ -77,7 +77,7 @@ export function parseLstmFile(raw: unknown, source: string): LstmFile {
 export function loadLstmFile(path: string): LstmFile {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = host().readText(path);
   } catch (error) {
     throw new InputError(`${path}: cannot read predictor weights (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
@@ -92,7 +92,7 @@ export function loadLstmFile(path: string): LstmFile {
 
 /** The weights shipped with servesim (written by `servesim train-predictors`). */
 export function shippedLstmPath(name: 'infadapter-lstm' | 'ipa-lstm'): string {
-  return join(packageRoot, 'profiles/predictors', `${name}.json`);
+  return joinPath(packageRoot, 'profiles/predictors', `${name}.json`);
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
