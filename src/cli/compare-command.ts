@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { meanInterval, pairRows, PAIRS_HEADER } from '../experiment/paired.js';
 import { provenance } from '../experiment/provenance.js';
-import { SUMMARY_COLUMNS, summaryFigures } from '../experiment/sweep.js';
+import { PAIRED_METRICS, SUMMARY_COLUMNS, summaryFigures } from '../experiment/sweep.js';
 import type { Summary } from '../experiment/summary.js';
 import { InputError } from '../errors.js';
 import { readRawSpec } from '../experiment/load-spec.js';
@@ -27,8 +27,6 @@ export interface CompareFlags {
 }
 
 const COLUMNS = ['name', 'requests', 'completed', 'dropped', 'mean_ms', 'p99_ms', 'slo_violation_rate', 'mean_cores', 'accuracy'] as const;
-/** The figures compared pair by pair, as runs.csv names them. */
-const PAIRED_METRICS = ['latency_mean_ms', 'latency_p99_ms', 'slo_violation_rate', 'mean_cores', 'accuracy', 'dropped'];
 
 /** comparison.csv's row of one spec: its figures, averaged over the seeds it ran on. */
 function row(name: string, runs: Summary[]): (string | number)[] {

@@ -5,7 +5,7 @@ import { InputError } from '../errors.js';
 import { pairRows, PAIRS_HEADER } from '../experiment/paired.js';
 import { provenance } from '../experiment/provenance.js';
 import type { Summary } from '../experiment/summary.js';
-import { gridCell, parseShard, planSweep, shardRuns, SUMMARY_COLUMNS, summaryFigures, type SweepPlan } from '../experiment/sweep.js';
+import { gridCell, PAIRED_METRICS, parseShard, planSweep, shardRuns, SUMMARY_COLUMNS, summaryFigures, type SweepPlan } from '../experiment/sweep.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { csvLines } from '../io/csv-write.js';
 import { isProcessRunning } from '../io/leftovers.js';
@@ -41,7 +41,6 @@ const MANIFEST = 'sweep.json';
 const LOCK = '.sweep.lock';
 /** Past this many grid points, pairs.csv pairs each point with the first only. */
 const MAX_ALL_PAIRS = 190;
-const PAIRED_METRICS = ['latency_mean_ms', 'latency_p99_ms', 'slo_violation_rate', 'mean_cores', 'accuracy', 'dropped'];
 
 function manifestOf(plan: SweepPlan, shard: string | null): Manifest {
   return { sweep: plan.hash, axes: plan.axes, shard, runs: plan.runs.map((r) => ({ id: r.id, point: r.point, values: r.values, seed: r.seed })) };
@@ -118,10 +117,11 @@ function pairsCsv(manifest: Manifest, summaries: ReadonlyMap<string, Summary>): 
   return csvLines([[...PAIRS_HEADER], ...pairRows([...points.values()], PAIRED_METRICS, MAX_ALL_PAIRS)]);
 }
 
+/** pairs.csv, provenance.json, then runs.csv: last, so a folder with runs.csv holds the rest too. */
 function writeTables(dir: string, manifest: Manifest, summaries: ReadonlyMap<string, Summary>, specSha256: string): void {
-  writeFileAtomic(join(dir, 'runs.csv'), runsCsv(manifest, summaries));
   writeFileAtomic(join(dir, 'pairs.csv'), pairsCsv(manifest, summaries));
   writeFileAtomic(join(dir, 'provenance.json'), `${JSON.stringify(provenance(specSha256), null, 2)}\n`);
+  writeFileAtomic(join(dir, 'runs.csv'), runsCsv(manifest, summaries));
 }
 
 const duration = (seconds: number) => (seconds < 90 ? `${Math.round(seconds)} s` : seconds < 5400 ? `${Math.round(seconds / 60)} min` : `${(seconds / 3600).toFixed(1)} h`);
@@ -205,9 +205,7 @@ export async function sweepMergeCommand(dirs: string[], flags: { out: string; qu
       summaries.set(run.id, readSummary(dir, run.id));
     }
     writeFileAtomic(join(dir, MANIFEST), `${JSON.stringify(merged, null, 1)}\n`);
-    writeFileAtomic(join(dir, 'pairs.csv'), pairsCsv(merged, summaries));
-    writeFileAtomic(join(dir, 'provenance.json'), `${JSON.stringify(provenance(merged.sweep), null, 2)}\n`);
-    writeFileAtomic(join(dir, 'runs.csv'), runsCsv(merged, summaries));
+    writeTables(dir, merged, summaries, merged.sweep);
   });
   if (!flags.quiet) process.stdout.write(`${merged.runs.length} runs from ${dirs.length} folders\nresults in ${join(flags.out, 'runs.csv')}\n`);
 }

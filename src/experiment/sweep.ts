@@ -156,6 +156,9 @@ export const SUMMARY_COLUMNS = [
 
 export type SummaryColumn = (typeof SUMMARY_COLUMNS)[number];
 
+/** The figures pairs.csv compares run by run, in sweeps and comparisons alike. */
+export const PAIRED_METRICS: readonly SummaryColumn[] = ['latency_mean_ms', 'latency_p99_ms', 'slo_violation_rate', 'mean_cores', 'accuracy', 'dropped'];
+
 export function summaryFigures(s: Summary): Record<SummaryColumn, number | null> {
   return {
     requests: s.requests,
