@@ -24,7 +24,7 @@ test: build
 	npx vitest run
 
 bench: build
-	node bench/mmc.mjs
+	node bench/bench.mjs
 
 schema: build
 	$(SERVESIM) schema > experiments/schema.json

@@ -1,7 +1,7 @@
 import type { EventHandler, ScheduledEvent } from '../engine/event-queue.js';
 import type { Simulator } from '../engine/simulator.js';
 import type { Request } from '../workload/request.js';
-import type { Lane } from './pod.js';
+import type { Lane, Pod } from './pod.js';
 import type { RequestQueue } from './request-queue.js';
 
 /** What a batcher reports to its deployment. */
@@ -9,7 +9,7 @@ export interface BatchHost {
   /** Starts serving `lane.batch` on the lane. */
   serve(lane: Lane): void;
   /** A request left the queue without service (too old, or past its deadline). */
-  drop(request: Request, reason: 'stale' | 'late'): void;
+  drop(request: Request, reason: 'stale' | 'late', from: Batcher): void;
 }
 
 export interface BatchPolicy {
@@ -37,6 +37,8 @@ export class Batcher implements EventHandler {
     readonly queue: RequestQueue,
     private readonly policy: BatchPolicy,
     private readonly host: BatchHost,
+    /** The pod whose own queue this is; null for a deployment's central queue. */
+    readonly pod: Pod | null = null,
   ) {}
 
   /** A lane that may take a batch now. */
@@ -118,11 +120,11 @@ export class Batcher implements EventHandler {
   private isStale(request: Request): boolean {
     const now = this.sim.now;
     if (now - (this.policy.dropAfterFromRequest ? request.arrivalTime : request.stageArrival) > this.policy.dropAfterSeconds) {
-      this.host.drop(request, 'stale');
+      this.host.drop(request, 'stale', this);
       return true;
     }
     if (this.policy.dropLate && now > request.deadline) {
-      this.host.drop(request, 'late');
+      this.host.drop(request, 'late', this);
       return true;
     }
     return false;

@@ -53,6 +53,19 @@ function containerStartTime(pod: Pod, d: Deployment): number {
  * those samples and the per-second arrival counts; actions take effect through the deployments'
  * own mechanisms (scaling, resizing, eviction) and the stages' weights.
  */
+/** Defines `key` on `target` as a value computed when first read (then kept), enumerable like a plain field. */
+function lazyField<T extends object, K extends keyof T>(target: T, key: K, compute: () => T[K]): void {
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const value = compute();
+      Object.defineProperty(target, key, { value, enumerable: true, configurable: true, writable: true });
+      return value;
+    },
+  });
+}
+
 export class SimulatedControlPlane implements ControlPlane, EventHandler, Clock {
   private points = new Map<Pod, Point>();
   private samples = new Map<Pod, Sample>();
@@ -154,12 +167,14 @@ export class SimulatedControlPlane implements ControlPlane, EventHandler, Clock 
   observe(now: number): Observation {
     // A scrape due at this very instant comes first, whatever order the two events were posted in.
     if (now === this.nextScrapeTime) this.scrape(now);
-    return {
-      now,
-      arrivalsPerSecond: this.arrivals.history(this.closedSeconds),
-      budgetPerSecond: this.budgets.history(this.closedSeconds),
-      deployments: [...this.deployments.values()].map((d) => this.observeDeployment(d)),
-    };
+    const ended = this.closedSeconds;
+    const observation = { now, deployments: [...this.deployments.values()].map((d) => this.observeDeployment(d)) } as Observation;
+    // The hour of history is copied on first read only: a policy that looks in every 0.5 s and
+    // decides every 30 s reads it at one look in sixty (copying it at every look was most of a
+    // long InfAdapter run). Read during `decide`, it is the history as of this observation.
+    lazyField(observation, 'arrivalsPerSecond', () => this.arrivals.history(ended));
+    lazyField(observation, 'budgetPerSecond', () => this.budgets.history(ended));
+    return observation;
   }
 
   private observeDeployment(d: Deployment): DeploymentObservation {

@@ -12,7 +12,7 @@ import type { ResourceRequest } from './nodes.js';
 import { Lane, Pod, type Variant } from './pod.js';
 import { createRequestQueue } from './request-queue.js';
 import { Rollout, type PodTemplate } from './rollout.js';
-import { pickReplica } from './router.js';
+import { ReadyReplicas } from './ready-replicas.js';
 import type { DeploymentSpec } from './schema.js';
 import type { ClusterTracer } from './tracer.js';
 
@@ -79,6 +79,10 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
   private readonly routeUniform: Uniform;
   private nextPodId = 0;
   private roundRobin = 0;
+  /** The ready pods, indexed for routing (and counted) without a scan. */
+  private readonly readyPods: ReadyReplicas<Pod>;
+  /** Requests in service on its lanes (with the tally's queued: its in-flight count). */
+  private inService = 0;
   /** What new pods get (the rollout changes it). */
   private readonly template: PodTemplate;
   private readonly rollout: Rollout;
@@ -108,7 +112,8 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
     this.queueLimit = spec.queueLimit ?? Infinity;
     this.waitingRoom = this.queueLimit;
     this.cpuLimitPerRequest = spec.cpuLimitCores === undefined ? Infinity : spec.cpuLimitCores / spec.cores;
-    this.central = spec.queue === 'central' ? this.newBatcher() : null;
+    this.central = spec.queue === 'central' ? this.newBatcher(null) : null;
+    this.readyPods = new ReadyReplicas(this.pods, isReadyPod, podOutstanding, this.central === null && spec.router === 'least-outstanding');
     this.metrics = track(this);
     // The pod lifecycle the rollout works through; closures keep `terminate` out of the public API.
     this.rollout = new Rollout(sim, cluster, this.tally, this.template, spec.lifecycle.resizeSeconds, {
@@ -134,9 +139,20 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
   accept(request: Request): void {
     this.metrics.onArrival();
     if (this.central !== null) return this.enqueue(this.central, request);
-    const pod = pickReplica(this.spec.router, this.pods, isReadyPod, podOutstanding, this.roundRobin++, this.routeUniform);
+    const pod = this.pickPod();
     if (pod === null) return this.drop(request, 'no ready replica');
     this.enqueue(pod.batcher as Batcher, request);
+    this.readyPods.changed(pod);
+  }
+
+  /** A ready pod by the router, as `pickReplica` would pick it from `pods` (null when none is ready). */
+  private pickPod(): Pod | null {
+    const ready = this.readyPods;
+    const turn = this.roundRobin++;
+    if (this.spec.router === 'least-outstanding') return ready.least();
+    const n = ready.count();
+    if (n === 0) return null;
+    return ready.at(this.spec.router === 'random' ? Math.floor(this.routeUniform() * n) : turn % n);
   }
 
   /** Bounds the requests that may wait here (see `OverloadRule`); without a rule, none. */
@@ -175,6 +191,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
     const { batch, size } = lane;
     tally.queued -= size;
     tally.busyLanes++;
+    this.inService += size;
     lane.busy = true;
     for (let i = 0; i < size; i++) {
       const request = batch[i];
@@ -202,10 +219,11 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
     if (this.tracer !== null) this.tracer.batchStart(this, lane, now);
   }
 
-  drop(request: Request, reason: string): void {
+  drop(request: Request, reason: string, from?: Batcher): void {
     if (reason === 'stale' || reason === 'late') {
       this.tally.advance(this.sim.now);
       this.tally.queued--;
+      if (from?.pod != null) this.readyPods.changed(from.pod);
     }
     this.metrics.onDrop();
     this.exit?.dropped(request, this, reason);
@@ -237,6 +255,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
     const pod = lane.pod;
     const { batch, size } = lane;
     lane.size = 0;
+    this.inService -= size;
     pod.served += size;
     if (pod.node?.cpu == null) pod.cpuChange(now, -lane.cores);
     for (let i = 0; i < size; i++) {
@@ -249,12 +268,13 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
     } else if (pod.state === 'ready' || (pod.state === 'terminating' && pod.batcher !== null)) lane.batcher.offer(lane);
     if (pod.state === 'terminating') this.maybeGone(pod);
     lane.batcher.dispatch();
+    this.readyPods.changed(pod);
   }
 
   // ----- pods -----
 
-  private newBatcher(): Batcher {
-    return new Batcher(this.sim, createRequestQueue(this.spec.discipline), this.policy, this);
+  private newBatcher(pod: Pod | null): Batcher {
+    return new Batcher(this.sim, createRequestQueue(this.spec.discipline), this.policy, this, pod);
   }
 
   private resources(cores: number): ResourceRequest {
@@ -284,8 +304,9 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
     this.tally.advance(this.sim.now);
     pod.state = 'ready';
     pod.readyTime = this.sim.now;
+    this.readyPods.invalidate();
     this.tracer?.podState(this, pod, this.sim.now);
-    const batcher = this.central ?? (pod.batcher = this.newBatcher());
+    const batcher = this.central ?? (pod.batcher = this.newBatcher(pod));
     const lanes = pod.variant.concurrency(pod.cores);
     for (let i = 0; i < lanes; i++) pod.lanes.push(new Lane(pod, batcher, this));
     this.tally.readyLanes += lanes;
@@ -305,6 +326,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
     }
     if (pod.state === 'ready') this.tally.readyLanes -= pod.activeLanes();
     pod.state = 'terminating';
+    this.readyPods.invalidate();
     this.tracer?.podState(this, pod, this.sim.now);
     this.central?.withdraw(pod);
     this.maybeGone(pod);
@@ -336,6 +358,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
       this.tracer?.batchEnd(this, lane, this.sim.now, true);
       const size = lane.size;
       lane.size = 0;
+      this.inService -= size;
       for (let i = 0; i < size; i++) this.drop(lane.batch[i], 'terminated');
       lane.busy = false;
       const cpu = pod.node?.cpu;
@@ -416,9 +439,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
   }
 
   readyReplicaCount(): number {
-    let n = 0;
-    for (const pod of this.pods) if (pod.state === 'ready') n++;
-    return n;
+    return this.readyPods.count();
   }
 
   pendingReplicaCount(): number {
@@ -453,9 +474,7 @@ export class Deployment implements EventHandler, DeploymentView, BatchHost, CpuJ
   }
 
   inFlightCount(): number {
-    let n = this.tally.queued;
-    for (const pod of this.pods) for (const lane of pod.lanes) n += lane.size;
-    return n;
+    return this.tally.queued + this.inService;
   }
 
   *inFlight(): Generator<Request> {

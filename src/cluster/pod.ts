@@ -57,6 +57,8 @@ export class Pod {
   readyTime = NaN;
   /** Requests it has finished. */
   served = 0;
+  /** Its slot among the deployment's ready pods (see `ReadyReplicas`). */
+  routeSlot = -1;
   // ∫ CPU in use dt (core-seconds): the cumulative usage the kubelet reports to metrics-server.
   private lanesInService = 0;
   private coresInUse = 0;

@@ -22,6 +22,8 @@ export interface Timing {
   wallSeconds: number;
   /** Per-decision solve time of an optimising policy (ms); null for others. */
   solveMs: { decisions: number; mean: number; max: number } | null;
+  /** The process's peak resident memory so far, MiB (the whole process: a sweep's workers share it); null where unknown (a browser). */
+  peakRssMiB: number | null;
 }
 
 /**
@@ -138,7 +140,11 @@ function optionalWarnings(metrics: RunMetrics): Pick<Summary, 'warnings'> {
 /** The wall-clock part of a summary. */
 export function timing(wallSeconds: number, solveSeconds: number[] | undefined): Pick<Summary, 'wallSeconds' | 'timing'> {
   const wall = round(wallSeconds, 3);
-  return { wallSeconds: wall, timing: { wallSeconds: wall, solveMs: solveSummary(solveSeconds) } };
+  return { wallSeconds: wall, timing: { wallSeconds: wall, solveMs: solveSummary(solveSeconds), peakRssMiB: peakRssMiB() } };
+}
+
+function peakRssMiB(): number | null {
+  return typeof process === 'undefined' || typeof process.resourceUsage !== 'function' ? null : Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
 /** Decisions, mean and max solve time (ms) of an optimising policy; null for one that does not solve. */
