@@ -6,9 +6,7 @@ import { textTable } from '../report/text-table.js';
 import { compareCommand } from './compare-command.js';
 import { plotRun } from './plot-command.js';
 import { loadRunSpec } from './run-command.js';
-
-/** Exit status of `lab check` when an answer is missing or outside its tolerance (the answers file itself was fine). */
-export const EXIT_WRONG_ANSWERS = 3;
+import { EXIT_WRONG_ANSWERS } from './exit-codes.js';
 
 const shown = (path: string) => relative(process.cwd(), path) || '.';
 

@@ -1,19 +1,21 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../errors.js';
 import { checkOutputFile, checkOutputFolder } from '../io/result-folder.js';
-import { calibrateCommand } from './calibrate-command.js';
-import { capacityCommand } from './capacity-command.js';
-import { compareCommand } from './compare-command.js';
-import { sweepCommand, sweepMergeCommand } from './sweep-command.js';
-import { EXIT_WRONG_ANSWERS, labCheckCommand, labListCommand, labRunCommand } from './lab-command.js';
-import { plotCommand } from './plot-command.js';
-import { addReproduceCommand } from './reproduce-command.js';
-import { approxCommand } from './approx-command.js';
-import { buildModelsCommand, DEFAULT_MAX_FAILED_SHARE, DEFAULT_MAX_SERVERS, EXIT_TOO_MANY_FAILED, profileCommand, testbedRunCommand, validateCommand } from './testbed-commands.js';
-import { trainPredictorsCommand } from './train-command.js';
-import { runCommand } from './run-command.js';
 import { DEFAULT_MAX_TRACE_EVENTS, DEFAULT_TRACE_SECONDS } from '../report/trace-events.js';
-import { schemaCommand } from './schema-command.js';
+import { DEFAULT_MAX_FAILED_SHARE } from '../testbed/failure-threshold.js';
+import { DEFAULT_MAX_SERVERS } from '../testbed/server-slots.js';
+import { EXIT_TOO_MANY_FAILED, EXIT_WRONG_ANSWERS } from './exit-codes.js';
+import { addReproduceCommand } from './reproduce-command.js';
+
+/**
+ * A command's action, loaded when the command runs: start-up reads only the modules of the one
+ * command used (the simulator, the testbed, the reports and the solvers are separate chunks).
+ */
+function lazy<M>(load: () => Promise<M>, name: keyof M) {
+  return async (...args: unknown[]): Promise<void> => {
+    await ((await load())[name] as (...a: unknown[]) => unknown)(...args);
+  };
+}
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 // -o/--out is checked as it is parsed, so an existing file or a folder that cannot be made is bad input before any work.
@@ -41,7 +43,7 @@ program
   .option('--trace-max-events <n>', `events the trace holds before it stops, noting where (default: ${DEFAULT_MAX_TRACE_EVENTS})`)
   .option('-q, --quiet', 'print nothing on success and show no progress bar')
   .addHelpText('after', '\nExample: servesim run experiments/policies/hpa-twitter-2h.json --trace-events runs/hpa.trace.json --trace-from 600 --trace-to 900\n\nExit status: 0 success, 2 bad input (spec, trace or flag), 1 internal error.')
-  .action(runCommand);
+  .action(lazy(() => import('./run-command.js'), 'runCommand'));
 
 program
   .command('compare')
@@ -54,7 +56,7 @@ program
   .addOption(new Option('--set <path=value>', 'override a field in every spec (repeatable)').argParser(collect).default([]))
   .option('-q, --quiet', 'print nothing on success')
   .addHelpText('after', '\nExample: servesim compare a.json b.json --seeds 10 --out runs/ab\n\nExit status: 0 success, 2 bad input (spec, trace or flag), 1 internal error.')
-  .action(compareCommand);
+  .action(lazy(() => import('./compare-command.js'), 'compareCommand'));
 
 program
   .command('sweep')
@@ -66,7 +68,7 @@ program
   .option('--resume', 'finish a sweep that stopped: keep the runs already complete (a folder with summary.json), run the rest')
   .option('-q, --quiet', 'print nothing on success and show no progress bar')
   .addHelpText('after', '\nThe results do not depend on the worker count, the shards or a resume: runs.csv is byte-identical.\nExit status: 0 success, 2 bad input (sweep, spec, trace or flag), 1 internal error.')
-  .action(sweepCommand);
+  .action(lazy(() => import('./sweep-command.js'), 'sweepCommand'));
 
 program
   .command('sweep-merge')
@@ -75,7 +77,7 @@ program
   .requiredOption('-o, --out <dir>', 'output folder', outFolder)
   .option('-q, --quiet', 'print nothing on success')
   .addHelpText('after', '\nExit status: 0 success, 2 bad input (a folder that is not a shard of the same sweep, or a missing run), 1 internal error.')
-  .action(sweepMergeCommand);
+  .action(lazy(() => import('./sweep-command.js'), 'sweepMergeCommand'));
 
 program
   .command('capacity')
@@ -89,7 +91,7 @@ program
   .option('--seed <n>', 'random seed', '1')
   .option('--json', 'print only {"capacityRps": …}')
   .addHelpText('after', '\nExample: servesim capacity --profile infadapter --variant resnet50 --cores 4 --slo-p99 0.75')
-  .action((flags) => capacityCommand(flags));
+  .action(lazy(() => import('./capacity-command.js'), 'capacityCommand'));
 
 program
   .command('calibrate')
@@ -101,13 +103,13 @@ program
   .option('--cores <list>', 'fit only these core counts, e.g. 1,4,16 (default: 1–20)')
   .option('--write-profile <file>', 'where to write the calibrated profile (default: in the output folder)')
   .option('-q, --quiet', 'print nothing on success')
-  .action(calibrateCommand);
+  .action(lazy(() => import('./calibrate-command.js'), 'calibrateCommand'));
 
 program
   .command('plot')
   .description('draw a run\'s timeseries.csv (load, replicas and cores, P99, SLO violations) as PNG and SVG')
   .argument('<dir>', 'a folder written by servesim run')
-  .action(plotCommand);
+  .action(lazy(() => import('./plot-command.js'), 'plotCommand'));
 
 addReproduceCommand(program);
 
@@ -125,7 +127,7 @@ program
   .option('--seed <n>', 'seed of the partitioning and bootstrap', '1')
   .option('-q, --quiet', 'print nothing on success')
   .addHelpText('after', '\nExit status: 0 success, 2 bad input (file, column or flag), 1 internal error.')
-  .action(approxCommand);
+  .action(lazy(() => import('./approx-command.js'), 'approxCommand'));
 
 program
   .command('train-predictors')
@@ -135,7 +137,7 @@ program
   .option('--score-only', 'do not train: score the shipped weights (profiles/predictors/) on the test days and write them with their scores')
   .option('--seed <n>', 'random seed', '1')
   .option('-q, --quiet', 'print nothing on success')
-  .action(trainPredictorsCommand);
+  .action(lazy(() => import('./train-command.js'), 'trainPredictorsCommand'));
 
 program
   .command('build-models')
@@ -143,7 +145,7 @@ program
   .option('-o, --out <dir>', 'output folder', outFolder, 'models')
   .option('--variants <list>', `comma-separated, of ${['cnn-xs', 'cnn-s', 'cnn-m', 'cnn-l', 'cnn-tiny'].join(', ')} (default: all but cnn-tiny)`)
   .option('-q, --quiet', 'print nothing on success')
-  .action(buildModelsCommand);
+  .action(lazy(() => import('./testbed-commands.js'), 'buildModelsCommand'));
 
 program
   .command('profile')
@@ -157,7 +159,7 @@ program
   .option('--capacity-slo-ms <list>', 'P99 SLOs (ms) at which it also writes capacity data beside the profile (<out>.capacity.csv), for InfAdapter and MS+', '100')
   .option('-q, --quiet', 'print nothing on success')
   .addHelpText('after', '\nUse the profile in a spec: "profile": { "file": "runs/profile.csv", "variant": "cnn-m" }')
-  .action(profileCommand);
+  .action(lazy(() => import('./testbed-commands.js'), 'profileCommand'));
 
 program
   .command('validate')
@@ -171,7 +173,7 @@ program
   .option('--max-failed-share <fraction>', 'share of a real part\'s requests that may fail before validate exits non-zero', String(DEFAULT_MAX_FAILED_SHARE))
   .option('-q, --quiet', 'print nothing on success')
   .addHelpText('after', `\nExit status: 0 success, 2 bad input (flag or model file), ${EXIT_TOO_MANY_FAILED} more than --max-failed-share of a real part's requests failed (results still written), 1 internal error.`)
-  .action(validateCommand);
+  .action(lazy(() => import('./testbed-commands.js'), 'validateCommand'));
 
 program
   .command('testbed')
@@ -187,10 +189,10 @@ program
   .option('--max-servers <n>', 'server processes the run may have at once (replicas past it are refused, pods past it wait)', String(DEFAULT_MAX_SERVERS))
   .option('-q, --quiet', 'print nothing on success')
   .addHelpText('after', `\nExit status: 0 success, 2 bad input (spec, model file or flag), ${EXIT_TOO_MANY_FAILED} more than --max-failed-share of the requests failed (results still written), 1 internal error.`)
-  .action(testbedRunCommand);
+  .action(lazy(() => import('./testbed-commands.js'), 'testbedRunCommand'));
 
 const lab = program.command('lab').description('course labs (labs/): list them, run one, check a student\'s answers against its key');
-lab.command('list').description('every lab with its folder and specs').action(labListCommand);
+lab.command('list').description('every lab with its folder and specs').action(lazy(() => import('./lab-command.js'), 'labListCommand'));
 lab
   .command('run')
   .description('run every spec of lab N into DIR/<spec name>/ and draw each run\'s timeseries (the figures the handout asks about)')
@@ -198,20 +200,20 @@ lab
   .option('-o, --out <dir>', 'output folder (default: runs/lab-<n>)', outFolder)
   .option('-j, --workers <n>', 'runs at once, on worker threads (default: the machine\'s cores)')
   .option('-q, --quiet', 'print nothing on success')
-  .action(labRunCommand);
+  .action(lazy(() => import('./lab-command.js'), 'labRunCommand'));
 lab
   .command('check')
   .description('compare a student\'s answers ({"<question id>": number, ...}) with lab N\'s key, question by question')
   .argument('<n>', 'lab number')
   .argument('<answers>', 'answers file (JSON)')
   .addHelpText('after', `\nExit status: 0 every answer within its tolerance, ${EXIT_WRONG_ANSWERS} an answer missing or outside it, 2 bad input (lab number, answers file), 1 internal error.`)
-  .action(labCheckCommand);
+  .action(lazy(() => import('./lab-command.js'), 'labCheckCommand'));
 
 program
   .command('schema')
   .description('print the JSON Schema of experiment specs (experiments/schema.json), or of sweep files (experiments/sweep.schema.json)')
   .argument('[kind]', 'spec or sweep', 'spec')
-  .action(schemaCommand);
+  .action(lazy(() => import('./schema-command.js'), 'schemaCommand'));
 
 try {
   await program.parseAsync();

@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
 import { checkOutputFolder, writeResultFolder, type FolderLayout } from '../io/result-folder.js';
-import { REPRODUCTIONS } from '../reproductions/index.js';
-import type { Reproduction, ReproductionOption } from '../reproductions/reproduction.js';
+import { CATALOG } from '../reproductions/catalog.js';
+import type { Reproduction, ReproductionAbout, ReproductionOption } from '../reproductions/reproduction.js';
 import { startProgress } from './progress.js';
 
 interface ReproduceFlags {
@@ -19,7 +19,7 @@ interface ReproduceFlags {
 const EXIT_STATUS = '\nExit status: 0 success, 2 bad input (paper, flag or file), 1 internal error.';
 
 /** The flags every paper takes, then its own. */
-function optionsOf(reproduction: Reproduction): ReproductionOption[] {
+function optionsOf(reproduction: ReproductionAbout): ReproductionOption[] {
   const { name } = reproduction;
   return [
     { flags: '-o, --out <dir>', description: `output folder (default: runs/paper/${name}; \`make results\` refreshes the committed results/paper/${name})` },
@@ -33,30 +33,31 @@ function optionsOf(reproduction: Reproduction): ReproductionOption[] {
 export function addReproduceCommand(program: Command): void {
   const reproduce = program
     .command('reproduce')
-    .description(`reproduce a paper's comparison: runs, table.csv, figures and report.html (paper: ${Object.keys(REPRODUCTIONS).join(' or ')})`)
+    .description(`reproduce a paper's comparison: runs, table.csv, figures and report.html (paper: ${CATALOG.map((p) => p.about.name).join(' or ')})`)
     .argument('[paper]', 'the paper; --list names them')
     .option('--list', 'print each paper with its description and options')
     .addHelpText('after', EXIT_STATUS)
     .action(listPapers);
-  for (const reproduction of Object.values(REPRODUCTIONS)) {
-    const command = reproduce.command(reproduction.name).description(reproduction.description).addHelpText('after', EXIT_STATUS);
-    for (const option of optionsOf(reproduction)) {
+  for (const { about, load } of CATALOG) {
+    const command = reproduce.command(about.name).description(about.description).addHelpText('after', EXIT_STATUS);
+    for (const option of optionsOf(about)) {
       if (option.flags.startsWith('-o, --out ')) command.option(option.flags, option.description, (value: string) => checkOutputFolder(value, '--out'));
       else command.option(option.flags, option.description, option.default);
     }
-    command.action((flags: ReproduceFlags) => reproduceCommand(reproduction, flags));
+    command.action(async (flags: ReproduceFlags) => reproduceCommand(await load(), flags));
   }
   // After the papers, which would inherit the second: a misspelt paper is named as such, whatever flags follow it.
   reproduce.allowUnknownOption().allowExcessArguments();
 }
 
 /** `servesim reproduce` with no paper it knows: --list prints them; anything else is bad input. */
-function listPapers(paper: string | undefined, flags: { list?: boolean }): void {
-  const names = Object.keys(REPRODUCTIONS).join(', ');
+async function listPapers(paper: string | undefined, flags: { list?: boolean }): Promise<void> {
+  const names = CATALOG.map((p) => p.about.name).join(', ');
   // Unknown options are let through, so without a paper the first of them arrives in its place.
   if (paper !== undefined && !paper.startsWith('-')) throw new InputError(`reproduce: unknown paper "${paper}"; expected one of ${names}`);
   if (!flags.list) throw new InputError(`reproduce: expected a paper (${names}) or --list`);
-  const lines = Object.values(REPRODUCTIONS).flatMap((reproduction) => {
+  const papers = await Promise.all(CATALOG.map((p) => p.load()));
+  const lines = papers.flatMap((reproduction) => {
     const options = optionsOf(reproduction);
     const width = Math.max(...options.map((o) => o.flags.length));
     return [

@@ -13,6 +13,7 @@ import { profileModels } from '../testbed/profiler.js';
 import type { LatencySamples, PairedRun, RealRequests, ServerFacts, SpecConfig, SpreadRow, ValidationRow } from '../experiment/validate.js';
 import { parseSeed } from './flags.js';
 import { startActivity } from './progress.js';
+import { EXIT_TOO_MANY_FAILED } from './exit-codes.js';
 
 const ALL = [...CNN_VARIANTS, TINY_VARIANT];
 
@@ -27,12 +28,6 @@ function variantsNamed(list: string | undefined): CnnVariant[] {
 
 /** The testbed commands' defaults, for their flags' help (each with its source where it is defined). */
 export { DEFAULT_MAX_FAILED_SHARE, DEFAULT_MAX_SERVERS };
-
-/**
- * Exit status of a real run that finished but failed more than its threshold of requests (k6 has
- * one of its own for a failed threshold, too); its results are written all the same.
- */
-export const EXIT_TOO_MANY_FAILED = 3;
 
 /** validate's folder: validation.csv (its marker), the ranking, spread and per-run tables, and the two charts, each as SVG and PNG. */
 const VALIDATION_FOLDER: FolderLayout = {

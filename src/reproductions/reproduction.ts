@@ -21,8 +21,8 @@ export interface ReproductionContext<Options> {
   log: (line: string) => void;
 }
 
-/** One paper reproduced: what it is, the specs it runs, its run and its report. */
-export interface Reproduction<Options extends object = object, Result = unknown> {
+/** What a paper's reproduction is, without its code: enough for the command line's help and flags. */
+export interface ReproductionAbout {
   /** As `servesim reproduce <name>` calls it. */
   name: string;
   /** One line, for `servesim reproduce --list`. */
@@ -30,6 +30,10 @@ export interface Reproduction<Options extends object = object, Result = unknown>
   /** What --quick leaves out. */
   quick: string;
   options: ReproductionOption[];
+}
+
+/** One paper reproduced: what it is, the specs it runs, its run and its report. */
+export interface Reproduction<Options extends object = object, Result = unknown> extends ReproductionAbout {
   /** Its specs as they are run: base specs, and each override applied to its base. */
   specs(): SpecInput[];
   run(context: ReproductionContext<Options>): Promise<Result>;
