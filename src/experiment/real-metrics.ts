@@ -156,6 +156,5 @@ export function summarizeReal(
   sim.runUntil(nextAfter(duration));
   metrics.finish(duration);
   const summary = summarize(spec, metrics, duration, 0, 0, control, wallSeconds);
-  metrics.destroy();
   return { summary, rows };
 }

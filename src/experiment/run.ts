@@ -1,7 +1,6 @@
 import { longestRunSeconds, MAX_WINDOWS_PER_RUN } from '../engine/limits.js';
 import { RandomStreams } from '../engine/random.js';
 import { EventTimeError, Simulator } from '../engine/simulator.js';
-import { initHistograms } from '../metrics/latency-stats.js';
 import { WindowP99Violations } from '../metrics/prometheus-histogram.js';
 import { RunMetrics, type RequestLog, type ServiceWindowRow } from '../metrics/run-metrics.js';
 import type { WindowRow } from '../metrics/timeseries.js';
@@ -69,7 +68,6 @@ const OPEN_ENDED_STEP_SECONDS = 60;
  */
 export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Summary> {
   rejectSilentWorkload(spec);
-  await initHistograms();
   await prepareServiceTimes(spec.deployments);
   const wallStart = performance.now();
   const sim = new Simulator();
@@ -158,12 +156,6 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
       }
     }
   } catch (error) {
-    try {
-      metrics.finish(sim.now);
-      metrics.destroy();
-    } catch {
-      // Freeing the histograms is a courtesy; the run's own error is what to report.
-    }
     throw error instanceof EventTimeError ? explainEventTime(error, spec) : error;
   }
 
@@ -175,7 +167,6 @@ export async function runSpec(spec: Spec, options: RunOptions = {}): Promise<Sum
   const solveSeconds = policies.flatMap((p) => p.policy.solveSeconds ?? []);
   const control = { policy: policyLabel(policies), reconfigurations: loop?.reconfigurations ?? 0, solveSeconds: solveSeconds.length > 0 ? solveSeconds : undefined };
   const summary = summarize(spec, metrics, duration, inFlight.size, sim.eventsHandled, control, (performance.now() - wallStart) / 1000);
-  metrics.destroy();
   checkConservation(summary, world.service.live);
   return summary;
 }

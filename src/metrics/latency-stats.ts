@@ -1,29 +1,5 @@
-import * as hdr from 'hdr-histogram-js';
 import { BatchMeans } from './batch-means.js';
-
-let useWebAssembly = false;
-
-/**
- * Loads hdr-histogram-js's WebAssembly build, about six times faster per recorded value than its
- * JavaScript one; histograms made before (or if loading fails) use JavaScript.
- */
-export async function initHistograms(): Promise<void> {
-  if (useWebAssembly) return;
-  try {
-    await hdr.initWebAssembly();
-    useWebAssembly = true;
-  } catch {
-    useWebAssembly = false;
-  }
-}
-
-/**
- * Microsecond resolution, 3 significant digits: percentiles within 0.1%. A WebAssembly histogram
- * holds memory outside the JavaScript heap until `destroy()`.
- */
-export function createLatencyHistogram(): hdr.Histogram {
-  return hdr.build({ bitBucketSize: 64, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3, autoResize: true, useWebAssembly });
-}
+import { HdrHistogram } from './hdr-histogram.js';
 
 export interface LatencySummaryMs {
   mean: number | null;
@@ -50,7 +26,7 @@ export function round(value: number, digits = 6): number {
 export class LatencyStats {
   count = 0;
   private sum = 0;
-  private readonly histogram = createLatencyHistogram();
+  private readonly histogram = new HdrHistogram();
   private readonly batchMeans = new BatchMeans();
 
   record(seconds: number): void {
@@ -67,10 +43,6 @@ export class LatencyStats {
   /** Percentile (0–100) in seconds. */
   percentile(p: number): number {
     return this.count === 0 ? NaN : this.histogram.getValueAtPercentile(p) / 1e6;
-  }
-
-  destroy(): void {
-    this.histogram.destroy();
   }
 
   summaryMs(): LatencySummaryMs {

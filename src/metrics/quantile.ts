@@ -3,7 +3,7 @@
  * q-quantile (0 ≤ q ≤ 1) of n values is the smallest value with at least q·n of the sample at or
  * below it, sorted[ceil(q·n) − 1], and the minimum at q = 0. It is always a value that was
  * observed (no interpolation), so a P99 is a latency some request really had, and it is the rule
- * HDR histograms apply (hdr-histogram-js `getValueAtPercentile`, behind every run's latency
+ * HDR histograms apply (`getValueAtPercentile` of hdr-histogram.ts, behind every run's latency
  * summary in latency-stats.ts): there on values kept to 3 significant digits, here exactly, so a
  * percentile of raw samples and one read from a histogram of the same samples agree to within
  * the histogram's resolution. As there, q·n is rounded up less one ulp, so that the rank of

@@ -1,8 +1,8 @@
-import type * as hdr from 'hdr-histogram-js';
 import type { EventHandler } from '../engine/event-queue.js';
 import type { Simulator } from '../engine/simulator.js';
 import type { Request } from '../workload/request.js';
-import { createLatencyHistogram, LatencyStats } from './latency-stats.js';
+import { HdrHistogram } from './hdr-histogram.js';
+import { LatencyStats } from './latency-stats.js';
 import type { WindowP99Violations } from './prometheus-histogram.js';
 import type { WindowRow } from './timeseries.js';
 
@@ -62,7 +62,7 @@ export class DeploymentMetrics {
   windowDropped = 0;
   windowViolations = 0;
   windowAccuracySum = 0;
-  readonly windowLatency: hdr.Histogram = createLatencyHistogram();
+  readonly windowLatency = new HdrHistogram();
   windowStartBusySeconds = 0;
   windowStartLaneSeconds = 0;
 
@@ -115,7 +115,7 @@ export class RunMetrics implements EventHandler {
   private windowStart = 0;
 
   /** End-to-end figures of the window now open, kept only when someone listens for them. */
-  private serviceWindow: { arrived: number; latency: hdr.Histogram; completed: number; violations: number; accuracySum: number; accuracyCount: number } | null = null;
+  private serviceWindow: { arrived: number; latency: HdrHistogram; completed: number; violations: number; accuracySum: number; accuracyCount: number } | null = null;
   private arrivedAtWindowStart = 0;
 
   constructor(
@@ -128,7 +128,7 @@ export class RunMetrics implements EventHandler {
     readonly serverWindow: WindowP99Violations | null = null,
   ) {
     if (onServiceRow !== null) {
-      this.serviceWindow = { arrived: 0, latency: createLatencyHistogram(), completed: 0, violations: 0, accuracySum: 0, accuracyCount: 0 };
+      this.serviceWindow = { arrived: 0, latency: new HdrHistogram(), completed: 0, violations: 0, accuracySum: 0, accuracyCount: 0 };
     }
   }
 
@@ -188,19 +188,11 @@ export class RunMetrics implements EventHandler {
   /** Closes the last, possibly partial, window. */
   finish(now: number): void {
     if (now > this.windowStart) this.closeWindow(now);
-    for (const d of this.deployments) d.windowLatency.destroy();
-    this.serviceWindow?.latency.destroy();
   }
 
   /** Logs a request still in flight when the run ended. */
   inFlight(request: Request, where: string): void {
     this.requestLog?.(request, where, 'in_flight', NaN);
-  }
-
-  /** Frees the histograms' memory once the summary has been read. */
-  destroy(): void {
-    this.latency.destroy();
-    this.wait.destroy();
   }
 
   private closeWindow(now: number): void {
