@@ -66,7 +66,7 @@ const benchmarks = [
   ...[10, 1000, 10000].map((replicas) => ({
     name: `cluster-${replicas}`,
     runs: 3,
-    about: `${replicas.toLocaleString('en')} replicas on ${Math.ceil(replicas / 10).toLocaleString('en')} nodes, least-outstanding`,
+    about: `${replicas.toLocaleString('en')} one-core replicas, ten to a node, per-replica queues, least-outstanding, load 0.9`,
     command: () => servesimRun('bench/large-cluster.json', clusterSets(replicas, clusterRequests)),
   })),
   ...(args['cluster-hour'] ? [{ name: 'cluster-hour', runs: 1, about: '10,000 replicas, 1,000 nodes, 100,000 requests/s, 3,600 s', command: () => servesimRun('bench/large-cluster.json', []) }] : []),

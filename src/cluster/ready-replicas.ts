@@ -40,7 +40,13 @@ export class ReadyReplicas<T extends IndexedReplica> {
     const slot = r.routeSlot;
     if (this.stale || !this.tracksLoad || slot < 0) return;
     this.load[slot] = this.outstanding(r);
-    for (let k = (this.leaves + slot) >> 1; k >= 1; k >>= 1) this.winner[k] = this.better(this.winner[2 * k], this.winner[2 * k + 1]);
+    const winner = this.winner;
+    for (let k = (this.leaves + slot) >> 1; k >= 1; k >>= 1) {
+      const next = this.better(winner[2 * k], winner[2 * k + 1]);
+      // Above a node whose winner is another slot and stays so, nothing this slot holds is compared.
+      if (next === winner[k] && next !== slot) return;
+      winner[k] = next;
+    }
   }
 
   count(): number {

@@ -1,4 +1,4 @@
-import { createEventQueue, type EventHandler, type EventQueue, type ScheduledEvent } from './event-queue.js';
+import { EventHeap, type EventHandler, type ScheduledEvent } from './event-queue.js';
 
 /**
  * An event asked for at a time the clock can never reach: not a number, infinite, or before now.
@@ -26,6 +26,14 @@ function describeHandler(handler: EventHandler): string {
   return typeof name === 'string' ? `${kind} "${name}"` : kind;
 }
 
+/** An event `at` scheduled: its handle, run through `TIMERS` unless cancelled. */
+interface Timer extends ScheduledEvent {
+  handler: EventHandler;
+}
+
+/** Marks a heap entry whose payload is a cancellable `Timer`. */
+const TIMERS: EventHandler = { handleEvent: () => {} };
+
 /**
  * The simulation kernel: a clock and a pending-event set. Events at the same time run in the
  * order they were scheduled, so a run is fully determined by its inputs. Every event must lie at
@@ -36,41 +44,27 @@ export class Simulator {
   now = 0;
   /** Events handled so far (cancelled events are not counted). */
   eventsHandled = 0;
-  private nextSeq = 0;
-  /** Posted events already handled, ready for reuse. */
-  private readonly spare: ScheduledEvent[] = [];
+  private readonly heap = new EventHeap();
   /** Set by `stop`: the running `runUntil` returns after the event being handled. */
   private stopped = false;
 
-  constructor(private readonly queue: EventQueue = createEventQueue()) {}
-
   get pendingEvents(): number {
-    return this.queue.size;
+    return this.heap.size;
   }
 
-  /** Like `at`, without a handle to cancel: the event object is recycled after it runs (the hot path). */
+  /** Like `at`, without a handle to cancel (the hot path: nothing is allocated). */
   post(time: number, handler: EventHandler, tag = 0, data: unknown = null): void {
     // One test covers NaN, ±Infinity and the past (NaN fails every comparison).
     if (!(time >= this.now && time <= Number.MAX_VALUE)) throw new EventTimeError(time, this.now, handler, tag);
-    const event = this.spare.pop();
-    if (event === undefined) {
-      this.at(time, handler, tag, data).recyclable = true;
-      return;
-    }
-    event.time = time;
-    event.seq = this.nextSeq++;
-    event.handler = handler;
-    event.tag = tag;
-    event.data = data;
-    this.queue.push(event);
+    this.heap.push(time, handler, tag, data);
   }
 
   /** Schedules `handler.handleEvent(tag, data)` at absolute time `time` (finite, not before now). */
   at(time: number, handler: EventHandler, tag = 0, data: unknown = null): ScheduledEvent {
     if (!(time >= this.now && time <= Number.MAX_VALUE)) throw new EventTimeError(time, this.now, handler, tag);
-    const event: ScheduledEvent = { time, seq: this.nextSeq++, handler, tag, data, cancelled: false, recyclable: false };
-    this.queue.push(event);
-    return event;
+    const timer: Timer = { time, handler, tag, data, cancelled: false };
+    this.heap.push(time, TIMERS, 0, timer);
+    return timer;
   }
 
   /** Schedules an event `delay` seconds from now (a finite delay ≥ 0). */
@@ -93,8 +87,7 @@ export class Simulator {
 
   /** Time of the earliest pending event, or Infinity. */
   nextEventTime(): number {
-    const head = this.queue.peek();
-    return head === undefined ? Infinity : head.time;
+    return this.heap.peekTime();
   }
 
   /**
@@ -103,19 +96,24 @@ export class Simulator {
    * handled in the same call.
    */
   runUntil(horizon: number): void {
-    const queue = this.queue;
+    const heap = this.heap;
     let handled = 0;
     this.stopped = false;
-    for (let head = queue.peek(); head !== undefined && head.time < horizon; head = queue.peek()) {
-      queue.pop();
-      if (head.cancelled) continue;
-      this.now = head.time;
-      handled++;
-      head.handler.handleEvent(head.tag, head.data);
-      if (head.recyclable) {
-        head.data = null;
-        this.spare.push(head);
+    while (heap.size > 0 && heap.peekTime() < horizon) {
+      const time = heap.pop();
+      let handler = heap.handler as EventHandler;
+      let tag = heap.tag;
+      let data = heap.data;
+      if (handler === TIMERS) {
+        const timer = data as Timer;
+        if (timer.cancelled) continue;
+        handler = timer.handler;
+        tag = timer.tag;
+        data = timer.data;
       }
+      this.now = time;
+      handled++;
+      handler.handleEvent(tag, data);
       if (this.stopped) break;
     }
     this.eventsHandled += handled;
