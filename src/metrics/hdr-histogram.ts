@@ -14,13 +14,18 @@
 export class HdrHistogram {
   /** Counts by index: (bucket + 1) · 1024 + (sub-bucket − 1024); grows as larger values come. */
   private counts = new Float64Array(SUB_BUCKET_COUNT * 2);
+  /** One past the highest index counted: a reset or a percentile reads no further (a window's histogram is reset every few seconds). */
+  private top = 0;
   totalCount = 0;
   /** The largest value recorded (0 when empty). */
   maxValue = 0;
 
   recordValue(value: number): void {
     const index = indexOf(value);
-    if (index >= this.counts.length) this.grow(index);
+    if (index >= this.top) {
+      if (index >= this.counts.length) this.grow(index);
+      this.top = index + 1;
+    }
     this.counts[index]++;
     this.totalCount++;
     if (value > this.maxValue) this.maxValue = value;
@@ -37,7 +42,7 @@ export class HdrHistogram {
     const target = Math.max(Math.ceil(fpCount - ulp(fpCount)), 1);
     const counts = this.counts;
     let seen = 0;
-    for (let i = 0; i < counts.length; i++) {
+    for (let i = 0; i < this.top; i++) {
       seen += counts[i];
       if (seen >= target) {
         const bucket = Math.max(0, Math.floor(i / HALF_COUNT) - 1);
@@ -50,14 +55,16 @@ export class HdrHistogram {
 
   /** Adds every count of `other` to this one. */
   add(other: HdrHistogram): void {
-    if (other.counts.length > this.counts.length) this.grow(other.counts.length - 1);
-    for (let i = 0; i < other.counts.length; i++) this.counts[i] += other.counts[i];
+    if (other.top > this.counts.length) this.grow(other.top - 1);
+    for (let i = 0; i < other.top; i++) this.counts[i] += other.counts[i];
+    this.top = Math.max(this.top, other.top);
     this.totalCount += other.totalCount;
     if (other.maxValue > this.maxValue) this.maxValue = other.maxValue;
   }
 
   reset(): void {
-    this.counts.fill(0);
+    this.counts.fill(0, 0, this.top);
+    this.top = 0;
     this.totalCount = 0;
     this.maxValue = 0;
   }
