@@ -10,22 +10,28 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { median } from 'simple-statistics';
 
-const { values: args } = parseArgs({
-  options: {
-    only: { type: 'string' },
-    runs: { type: 'string' },
-    duration: { type: 'string', default: '10000' },
-    'cluster-requests': { type: 'string', default: '6000000' },
-    'cluster-hour': { type: 'boolean', default: false },
-    'no-simpy': { type: 'boolean', default: false },
-    json: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
+let args;
+try {
+  ({ values: args } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      runs: { type: 'string' },
+      duration: { type: 'string', default: '10000' },
+      'cluster-requests': { type: 'string', default: '6000000' },
+      'cluster-hour': { type: 'boolean', default: false },
+      'no-simpy': { type: 'boolean', default: false },
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }));
+} catch (error) {
+  console.error(`bench: ${error.message.split('\n')[0]} (--help lists the options)`);
+  process.exit(2);
+}
 if (args.help) {
   console.log(`usage: npm run bench -- [options]
   --only a,b             benchmarks to run (default all): ${['startup', 'mm4', 'cluster-10', 'cluster-1000', 'cluster-10000', 'twitter-hpa', 'twitter-infadapter'].join(', ')}
-  --runs N               runs of each (default 3; 1 for the Twitter traces)
+  --runs N               runs of each (default 3; 5 for startup, 1 for the Twitter traces)
   --duration S           simulated seconds of M/M/4 (default 10000: 3.6 million requests)
   --cluster-requests N   requests of each cluster benchmark (default 6000000)
   --cluster-hour         the 10,000-replica cluster for a whole simulated hour (360 million requests)
@@ -36,6 +42,12 @@ if (args.help) {
 
 const duration = Number(args.duration);
 const clusterRequests = Number(args['cluster-requests']);
+for (const [flag, value] of [['--runs', args.runs ?? '1'], ['--duration', args.duration], ['--cluster-requests', args['cluster-requests']]]) {
+  if (!(Number(value) > 0) || (flag !== '--duration' && !Number.isInteger(Number(value)))) {
+    console.error(`bench: ${flag} ${value}: expected a positive ${flag === '--duration' ? 'number' : 'integer'}`);
+    process.exit(2);
+  }
+}
 const out = mkdtempSync(join(tmpdir(), 'servesim-bench-'));
 
 /** One whole process, timed; its summary.json when it wrote one. */
