@@ -6,8 +6,7 @@ import { csvLines } from '../io/csv-write.js';
 import { writeResultFolder, type FolderLayout } from '../io/result-folder.js';
 import { capacityFileOf } from '../profiles/capacity-data.js';
 import { formatProfileCsv } from '../profiles/table-model.js';
-import { DEFAULT_MAX_FAILED_SHARE, failureVerdict } from '../testbed/failure-threshold.js';
-import { DEFAULT_MAX_SERVERS } from '../testbed/server-slots.js';
+import { failureVerdict } from '../testbed/failure-threshold.js';
 import { checkModelFile, CNN_VARIANTS, TINY_VARIANT, writeModel, type CnnVariant } from '../testbed/onnx-model.js';
 import { profileModels } from '../testbed/profiler.js';
 import type { LatencySamples, PairedRun, RealRequests, ServerFacts, SpecConfig, SpreadRow, ValidationRow } from '../experiment/validate.js';
@@ -25,9 +24,6 @@ function variantsNamed(list: string | undefined): CnnVariant[] {
     return variant;
   });
 }
-
-/** The testbed commands' defaults, for their flags' help (each with its source where it is defined). */
-export { DEFAULT_MAX_FAILED_SHARE, DEFAULT_MAX_SERVERS };
 
 /** validate's folder: validation.csv (its marker), the ranking, spread and per-run tables, and the two charts, each as SVG and PNG. */
 const VALIDATION_FOLDER: FolderLayout = {

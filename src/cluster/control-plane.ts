@@ -44,15 +44,6 @@ function containerStartTime(pod: Pod, d: Deployment): number {
   return Number.isNaN(pod.readyTime) ? running : Math.min(running, pod.readyTime);
 }
 
-/**
- * The simulated cluster as a controller sees it and acts on it. metrics-server scrapes every
- * `scrapeSeconds` (its --metric-resolution), on a grid offset by `scrapeOffsetSeconds` from time 0
- * (controllers sync at multiples of their interval), each running container's cumulative CPU usage
- * and completions; a pod's sample is the mean over the window between its last two points, stamped
- * with the later scrape's time, so at a sync it is 0 to one resolution old. Observations hold only
- * those samples and the per-second arrival counts; actions take effect through the deployments'
- * own mechanisms (scaling, resizing, eviction) and the stages' weights.
- */
 /** Defines `key` on `target` as a value computed when first read (then kept), enumerable like a plain field. */
 function lazyField<T extends object, K extends keyof T>(target: T, key: K, compute: () => T[K]): void {
   Object.defineProperty(target, key, {
@@ -66,6 +57,15 @@ function lazyField<T extends object, K extends keyof T>(target: T, key: K, compu
   });
 }
 
+/**
+ * The simulated cluster as a controller sees it and acts on it. metrics-server scrapes every
+ * `scrapeSeconds` (its --metric-resolution), on a grid offset by `scrapeOffsetSeconds` from time 0
+ * (controllers sync at multiples of their interval), each running container's cumulative CPU usage
+ * and completions; a pod's sample is the mean over the window between its last two points, stamped
+ * with the later scrape's time, so at a sync it is 0 to one resolution old. Observations hold only
+ * those samples and the per-second arrival counts; actions take effect through the deployments'
+ * own mechanisms (scaling, resizing, eviction) and the stages' weights.
+ */
 export class SimulatedControlPlane implements ControlPlane, EventHandler, Clock {
   private points = new Map<Pod, Point>();
   private samples = new Map<Pod, Sample>();

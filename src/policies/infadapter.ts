@@ -107,8 +107,6 @@ export class InfAdapter implements Policy {
   readonly firstDecisionSeconds: number;
   /** Solve time of each decision that ran the solver, seconds. */
   readonly solveSeconds: number[] = [];
-  /** Decisions answered from `plans` without solving. */
-  cachedDecisions = 0;
   /**
    * Solved plans by their only inputs, the load and the cores in place: on a long trace the same
    * pair comes back often (63,000 decisions over the 22-day Twitter trace), and the solver is
@@ -229,10 +227,7 @@ export class InfAdapter implements Policy {
   private cachedPlan(load: number, current: number[]): Configuration {
     const key = `${load}:${current.join(',')}`;
     const known = this.plans.get(key);
-    if (known !== undefined) {
-      this.cachedDecisions++;
-      return known;
-    }
+    if (known !== undefined) return known;
     const plan = this.plan(load, current);
     if (this.plans.size >= PLAN_CACHE_SIZE) this.plans.clear();
     this.plans.set(key, plan);

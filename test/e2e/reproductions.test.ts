@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateSpec } from '../../src/experiment/load-spec.js';
 import { csvText } from '../../src/report/csv-table.js';
+import { CATALOG } from '../../src/reproductions/catalog.js';
 import { REPRODUCTIONS } from '../../src/reproductions/index.js';
 import { mergeOverride, overriddenSpec, readSpecFile } from '../../src/experiment/spec-variants.js';
 import { servesim, tempDir } from '../helpers/cli.js';
@@ -75,6 +76,15 @@ describe('spec files with overrides', () => {
       for (const spec of specs) expect(() => validateSpec(spec, spec.name)).not.toThrow();
     }
     expect(REPRODUCTIONS.infadapter.specs().map((s) => s.name)).toEqual(['infadapter', 'ms+', 'vpa-18', 'vpa-34', 'vpa-50', 'vpa-101', 'vpa-152']);
+  });
+
+  it('lists in the command line\'s catalog every paper, in the same order, loading the very reproduction its description belongs to', async () => {
+    expect(CATALOG.map((p) => p.about.name)).toEqual(Object.keys(REPRODUCTIONS));
+    for (const { about, load } of CATALOG) {
+      const reproduction = await load();
+      expect(reproduction).toBe(REPRODUCTIONS[about.name]);
+      expect(reproduction).toMatchObject(about);
+    }
   });
 });
 
